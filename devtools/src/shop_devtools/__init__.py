@@ -1,0 +1,1 @@
+"""Local runtime of the shop: emulators, provisioning, process supervision and the simulated payment provider."""

@@ -1,0 +1,110 @@
+"""Child processes that the local runtime starts, labels and stops by PID (their own process group)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+__all__ = ["ManagedProcess", "stop_process_group"]
+
+
+class ManagedProcess:
+    """A child in its own session, so a terminal's Ctrl-C reaches only the supervisor, which stops
+    the children in order, and so stopping a child stops everything it spawned."""
+
+    def __init__(
+        self,
+        label: str,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path | None = None,
+        log_file: Path | None = None,
+        echo: IO[str] | None = None,
+    ) -> None:
+        self.label = label
+        self._log_file = log_file.open("a", encoding="utf-8") if log_file else None
+        self._echo = echo
+        self.process = subprocess.Popen(
+            list(command),
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            text=True,
+            bufsize=1,
+        )
+        self._pump = threading.Thread(target=self._copy_output, name=f"log-{label}", daemon=True)
+        self._pump.start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM the process group, then SIGKILL what is left after `timeout` seconds."""
+        stop_process_group(self.pid, timeout)
+        self._pump.join(timeout=2)
+        if self._log_file:
+            self._log_file.close()
+        return self.process.poll()
+
+    def _copy_output(self) -> None:
+        assert self.process.stdout is not None
+        prefix = f"{self.label:<14}| "
+        for line in self.process.stdout:
+            if self._log_file:
+                self._log_file.write(line)
+                self._log_file.flush()
+            if self._echo:
+                self._echo.write(prefix + line)
+                self._echo.flush()
+
+
+def stop_process_group(pid: int, timeout: float = 10.0) -> None:
+    """Stop the process group led by `pid` (started with start_new_session) and reap the leader."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _group_alive(pid):
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    for _ in range(50):
+        if not _group_alive(pid):
+            return
+        time.sleep(0.1)
+    print(f"process group {pid} survived SIGKILL", file=sys.stderr)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        # Reap the leader if it is our child; a zombie would otherwise count as alive.
+        os.waitpid(pgid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,1 @@
+"""pytest fixtures that give tests the real local runtime (registered in the root conftest.py)."""

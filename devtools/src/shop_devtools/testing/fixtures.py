@@ -1,0 +1,90 @@
+"""Session fixtures: the local AWS runtime, the topology provisioned under a per-session prefix, and
+real service processes on free ports. Everything started here is stopped here, by PID."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from shop_shared.topology import DeployedTopology, load_topology
+
+from shop_devtools.emulators import EmulatorEndpoints
+from shop_devtools.processes import ManagedProcess
+from shop_devtools.provisioning import provision
+from shop_devtools.runtime import LocalAws, configured_endpoints, start_local_aws
+from shop_devtools.services import PAYMENT_PROVIDER, SERVICES, ServiceSpec, service_env, start_service, wait_until_ready
+
+StartService = Callable[..., ManagedProcess]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+    """Reuse the runtime of `make start` when it is up, else start one on free ports for this session."""
+    endpoints = configured_endpoints()
+    if not endpoints.healthy():
+        endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
+    logs = tmp_path_factory.mktemp("emulator-logs")
+    runtime = start_local_aws(endpoints, data_dir=tmp_path_factory.mktemp("localstack"), log_dir=logs)
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in runtime.env.items():
+            patch.setenv(key, value)
+        yield runtime
+    runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def service_ports() -> dict[str, int]:
+    """Free ports for every service of this session, known before provisioning (API destinations)."""
+    return {name: free_port() for name in [*SERVICES, PAYMENT_PROVIDER.name]}
+
+
+@pytest.fixture(scope="session")
+def deployed_topology(local_aws: LocalAws, service_ports: dict[str, int]) -> DeployedTopology:
+    """The whole topology, provisioned under a prefix of its own so sessions never share a resource."""
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in service_ports.items()}
+    deployed, _ = provision(load_topology(), prefix, urls, session=boto3.Session())
+    return deployed
+
+
+@pytest.fixture(scope="session")
+def start_service_process(
+    local_aws: LocalAws,
+    deployed_topology: DeployedTopology,
+    service_ports: dict[str, int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[StartService]:
+    """Start a real service process (`start_service_process("payment", extra_env={...})`), healthy on return.
+
+    Processes live until the end of the session unless the test stops them itself.
+    """
+    started: list[ManagedProcess] = []
+    logs = tmp_path_factory.mktemp("service-logs")
+
+    def start(name: str, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ManagedProcess:
+        spec: ServiceSpec = PAYMENT_PROVIDER if name == PAYMENT_PROVIDER.name else SERVICES[name]
+        port = port or service_ports[name]
+        env = service_env(spec, port, local_aws.env, deployed_topology, service_ports, extra_env)
+        process = start_service(spec, env, log_file=Path(logs) / f"{name}-{len(started)}.log")
+        started.append(process)
+        try:
+            wait_until_ready(process, port)
+        except Exception:
+            process.stop()
+            raise
+        return process
+
+    yield start
+    for process in reversed(started):
+        process.stop()

@@ -1,0 +1,1 @@
+"""Shared library of the shop services: contracts, topology, AWS adapters and messaging plumbing."""

@@ -1,0 +1,14 @@
+"""AWS adapters shared by every service: client factory and DynamoDB helpers."""
+
+from .clients import LONG_POLL_READ_TIMEOUT, client_config, open_client
+from .dynamodb import from_item, is_condition_failure, to_item, transaction_conflicts
+
+__all__ = [
+    "LONG_POLL_READ_TIMEOUT",
+    "client_config",
+    "from_item",
+    "is_condition_failure",
+    "open_client",
+    "to_item",
+    "transaction_conflicts",
+]

@@ -1,0 +1,72 @@
+"""The one event envelope every service publishes and consumes: metadata apart from the payload."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+__all__ = ["EventEnvelope", "EventMetadata", "IntegrationEvent", "new_envelope"]
+
+
+class IntegrationEvent(BaseModel):
+    """Base of every event payload: a fact in the past tense, versioned, free of secrets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    event_version: ClassVar[int]
+    source: ClassVar[str]
+
+
+class EventMetadata(BaseModel):
+    """What consumers need to route, deduplicate and trace an event, kept apart from its data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: uuid.UUID = Field(description="Unique per fact; consumers deduplicate on it.")
+    event_type: str = Field(min_length=1, examples=["order.created"])
+    event_version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    source: str = Field(min_length=1, examples=["shop.order"])
+    correlation_id: str = Field(min_length=1, description="Shared by every event of one business flow.")
+    causation_id: str | None = Field(default=None, description="The event id that caused this one.")
+    trace_id: str | None = None
+
+
+class EventEnvelope[DataT: BaseModel](BaseModel):
+    """An event as it travels: `metadata` for the plumbing, `data` for the business fact."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metadata: EventMetadata
+    data: DataT
+
+    def to_detail(self) -> dict[str, Any]:
+        """The JSON-ready form used as the EventBridge `detail`."""
+        return self.model_dump(mode="json")
+
+
+def new_envelope[EventT: IntegrationEvent](
+    data: EventT,
+    *,
+    correlation_id: str,
+    causation_id: str | None = None,
+    event_id: uuid.UUID | None = None,
+    trace_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> EventEnvelope[EventT]:
+    """Wrap a payload; pass `event_id` when the id must be deterministic (replays, recomputations)."""
+    metadata = EventMetadata(
+        event_id=event_id or uuid.uuid4(),
+        event_type=data.event_type,
+        event_version=data.event_version,
+        occurred_at=occurred_at or datetime.now(UTC),
+        source=data.source,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        trace_id=trace_id,
+    )
+    return EventEnvelope[type(data)](metadata=metadata, data=data)  # type: ignore[valid-type]

@@ -1,0 +1,5 @@
+"""Logging setup shared by every service."""
+
+from .logging import configure_logging
+
+__all__ = ["configure_logging"]

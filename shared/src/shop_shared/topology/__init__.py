@@ -1,0 +1,15 @@
+"""The messaging topology, declared once in topology.yaml and used by local provisioning and Terraform."""
+
+from .model import ApiDestination, Queue, Rule, StateMachine, Table, Topology, load_topology
+from .names import DeployedTopology
+
+__all__ = [
+    "ApiDestination",
+    "DeployedTopology",
+    "Queue",
+    "Rule",
+    "StateMachine",
+    "Table",
+    "Topology",
+    "load_topology",
+]

@@ -1,0 +1,54 @@
+# The two commands that matter: `make up` runs the whole system, `make test` runs every test.
+# Everything runs through uv in one workspace; devtools/bootstrap.sh finds or installs uv and Python 3.13.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BOOTSTRAP := $(shell devtools/bootstrap.sh 2>/dev/null)
+UV := $(patsubst UV=%,%,$(filter UV=%,$(BOOTSTRAP)))
+FOUND_PYTHON := $(patsubst UV_PYTHON=%,%,$(filter UV_PYTHON=%,$(BOOTSTRAP)))
+ifneq ($(FOUND_PYTHON),)
+# A local Python 3.13 was found: use it and never download one.
+export UV_PYTHON := $(FOUND_PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+endif
+export PATH := $(dir $(UV)):$(PATH)
+RUN := $(UV) run --frozen --all-packages
+PYTEST_ARGS ?=
+
+.PHONY: help sync up start stop batch test test-unit lint typecheck provision
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+sync: ## install the workspace (locked) into .venv
+	@test -n "$(UV)" || { echo "could not find or install uv (see devtools/bootstrap.sh)"; exit 1; }
+	$(UV) sync --frozen --all-packages --quiet
+
+up: sync ## run LocalStack, moto, provisioning and all five services in the foreground (Ctrl-C stops)
+	$(RUN) python -m shop_devtools up
+
+start: sync ## the same, in the background; returns when everything is healthy
+	$(RUN) python -m shop_devtools start
+
+stop: sync ## stop what `make start` started
+	$(RUN) python -m shop_devtools stop
+
+batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--as-of 2026-11 --chunk-size 100")
+	$(RUN) python -m shop_devtools batch $(ARGS)
+
+provision: sync ## apply the topology to the running emulators again (idempotent)
+	$(RUN) python -m shop_devtools provision
+
+lint: sync ## ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: sync ## mypy over every package
+	$(RUN) mypy shared/src devtools/src services/*/src
+
+test-unit: sync ## only the fast tests (no emulators)
+	$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+test: lint ## the full suite: lint, unit, integration and end-to-end tests against the real local runtime
+	$(RUN) pytest $(PYTEST_ARGS)

@@ -1,0 +1,58 @@
+"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import boto3
+from shop_shared.topology import load_topology
+
+from .batch import run_batch
+from .detached import start_detached, stop_detached
+from .emulators import aws_environment
+from .provisioning import provision
+from .runtime import configured_endpoints
+from .services import PAYMENT_PROVIDER, SERVICES, configured_port
+from .supervisor import LOCAL_PREFIX, run_system
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="shop-dev", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run everything in the foreground; Ctrl-C stops it")
+    commands.add_parser("start", help="run everything in the background; returns when healthy")
+    commands.add_parser("stop", help="stop what `start` started")
+    batch = commands.add_parser("batch", help="run the monthly loyalty-tier state machine once")
+    batch.add_argument("--as-of", help="the month to qualify for, YYYY-MM (default: the current month)")
+    batch.add_argument("--chunk-size", type=int, help="customers per activity task")
+    batch.add_argument("--timeout", type=float, default=600.0)
+    commands.add_parser("provision", help="apply the topology to the running emulators (idempotent)")
+    args = parser.parse_args()
+
+    if args.command == "up":
+        return run_system()
+    if args.command == "start":
+        return start_detached()
+    if args.command == "stop":
+        return stop_detached()
+    if args.command == "batch":
+        request = {key: value for key, value in {"as_of": args.as_of, "chunk_size": args.chunk_size}.items() if value}
+        return run_batch(request, timeout=args.timeout)
+    return provision_running()
+
+
+def provision_running() -> int:
+    endpoints = configured_endpoints()
+    os.environ.update(aws_environment(endpoints))
+    ports = {name: configured_port(spec) for name, spec in {**SERVICES, "payment-provider": PAYMENT_PROVIDER}.items()}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    _, report = provision(load_topology(), LOCAL_PREFIX, urls, session=boto3.Session())
+    print(json.dumps({"created": report.created, "updated": report.updated, "unchanged": len(report.unchanged)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

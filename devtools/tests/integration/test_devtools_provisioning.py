@@ -1,0 +1,43 @@
+"""Provisioning applies the topology idempotently and wires what it declares."""
+
+import json
+
+import boto3
+import pytest
+from shop_devtools.provisioning import provision
+from shop_devtools.runtime import LocalAws
+from shop_shared.topology import DeployedTopology, load_topology
+
+pytestmark = pytest.mark.integration
+
+
+def test_second_run_changes_nothing(deployed_topology: DeployedTopology, service_ports: dict[str, int]) -> None:
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in service_ports.items()}
+    again, report = provision(load_topology(), deployed_topology.prefix, urls, session=boto3.Session())
+    assert not report.changed, f"created {report.created}, updated {report.updated}"
+    assert len(report.unchanged) > 20
+    assert again.arns == deployed_topology.arns
+
+
+def test_a_changed_endpoint_is_updated_in_place(local_aws: LocalAws) -> None:
+    prefix = "idem-"
+    topology = load_topology()
+    provision(topology, prefix, {"payment": "http://127.0.0.1:1111"}, session=boto3.Session())
+    _, report = provision(topology, prefix, {"payment": "http://127.0.0.1:2222"}, session=boto3.Session())
+    assert report.updated == ["api_destination:payment-events"]
+    assert report.created == []
+
+
+def test_every_queue_has_its_dlq_and_every_rule_its_target(deployed_topology: DeployedTopology) -> None:
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    topology = deployed_topology.topology
+    for key, queue in topology.queues.items():
+        url = sqs.get_queue_url(QueueName=deployed_topology.name(key))["QueueUrl"]
+        redrive = json.loads(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+        )
+        assert redrive["deadLetterTargetArn"].endswith(":" + deployed_topology.dlq_name(key))
+        assert int(redrive["maxReceiveCount"]) == queue.max_receive_count
+    for key in topology.rules:
+        targets = events.list_targets_by_rule(Rule=deployed_topology.name(key), EventBusName=deployed_topology.bus_name)
+        assert len(targets["Targets"]) == 1

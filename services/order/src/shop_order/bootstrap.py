@@ -1,0 +1,63 @@
+"""The composition root: opens the AWS clients and wires adapters, handlers' ports and background loops."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import aioboto3
+from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+from shop_shared.messaging import EventBridgePublisher
+from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
+
+from .adapters import DynamoDbOrderRepository, KmsContactEncryption
+from .entrypoints.worker import build_payment_outcome_consumer
+from .ports import CommittedEventPublisher, ContactEncryption, OrderRepository
+from .settings import OrderSettings
+
+__all__ = ["BackgroundLoop", "Bootstrap", "OrderBootstrap", "bootstrap"]
+
+BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class OrderBootstrap:
+    """Everything the entry points need; tests build one from fakes."""
+
+    repository: OrderRepository
+    contact_encryption: ContactEncryption
+    publisher: CommittedEventPublisher
+    background: dict[str, BackgroundLoop] = field(default_factory=dict)
+
+
+Bootstrap = Callable[[OrderSettings, AsyncExitStack], Awaitable[OrderBootstrap]]
+
+
+async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBootstrap:
+    """Clients live as long as `stack` (the app's lifespan)."""
+    session = aioboto3.Session(region_name=settings.aws_region)
+    dynamodb = await open_client(stack, session, "dynamodb")
+    kms = await open_client(stack, session, "kms")
+    events = await open_client(stack, session, "events")
+    sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
+
+    outbox = DynamoDbOutbox(dynamodb, settings.outbox_table)
+    relay = OutboxRelay(
+        outbox,
+        EventBridgePublisher(events, settings.event_bus_name),
+        sweep_interval_seconds=settings.outbox_sweep_interval_seconds,
+        sweep_min_age_seconds=settings.outbox_sweep_min_age_seconds,
+    )
+    repository = DynamoDbOrderRepository(dynamodb, settings.orders_table, outbox)
+    queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
+    consumer = build_payment_outcome_consumer(
+        sqs, queue_url, repository, wait_time_seconds=settings.payment_outcomes_wait_seconds
+    )
+    return OrderBootstrap(
+        repository=repository,
+        contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),
+        publisher=relay,
+        background={"outbox-relay": relay.run, "payment-outcomes": consumer.run},
+    )

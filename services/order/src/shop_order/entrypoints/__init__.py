@@ -1,0 +1,1 @@
+"""Entry points of the order service: the HTTP API and the payment-outcome consumer."""

@@ -1,0 +1,82 @@
+"""HTTP views of an order: what the API answers (never the contact or the payment token)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shop_order.domain import Currency, Order, OrderStatus
+
+__all__ = ["HealthView", "OrderLineView", "OrderView", "StatusChangeView"]
+
+_AMOUNT = r"^[0-9]+\.[0-9]{2}$"
+_AT_EXAMPLE = "2025-11-28T09:30:00.123456Z"
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrderLineView(_View):
+    sku: str = Field(description="Stock keeping unit.", examples=["SKU-1"])
+    quantity: int = Field(description="Units ordered.", examples=[2])
+    unit_price: str = Field(pattern=_AMOUNT, description="Price of one unit, two decimals.", examples=["19.99"])
+    line_total: str = Field(pattern=_AMOUNT, description="quantity x unit_price, two decimals.", examples=["39.98"])
+
+
+class StatusChangeView(_View):
+    status: OrderStatus = Field(description="The status the order entered.", examples=["PENDING_PAYMENT"])
+    at: AwareDatetime = Field(description="When it entered it (UTC).", examples=[_AT_EXAMPLE])
+
+
+class OrderView(_View):
+    order_id: str = Field(
+        description="Order id (UUID v4), assigned by the server.", examples=["3f0c2a4e-8b7d-4c1e-9a55-2d6f0e1b7c90"]
+    )
+    customer_id: str = Field(description="The customer who placed the order.", examples=["c-123"])
+    status: OrderStatus = Field(
+        description="PENDING_PAYMENT until the payment outcome arrives, then PAID or PAYMENT_FAILED.",
+        examples=["PENDING_PAYMENT"],
+    )
+    currency: Currency = Field(description="ISO 4217 currency of every amount.", examples=["USD"])
+    total: str = Field(pattern=_AMOUNT, description="Sum of the line totals, two decimals.", examples=["39.98"])
+    items: list[OrderLineView] = Field(
+        description="The order lines, as ordered.",
+        examples=[[{"sku": "SKU-1", "quantity": 2, "unit_price": "19.99", "line_total": "39.98"}]],
+    )
+    created_at: AwareDatetime = Field(description="When the order was placed (UTC).", examples=[_AT_EXAMPLE])
+    updated_at: AwareDatetime = Field(description="When the status last changed (UTC).", examples=[_AT_EXAMPLE])
+    status_history: list[StatusChangeView] = Field(
+        description="Every status the order went through, oldest first.",
+        examples=[[{"status": "PENDING_PAYMENT", "at": _AT_EXAMPLE}]],
+    )
+
+    @classmethod
+    def from_order(cls, order: Order) -> OrderView:
+        return cls(
+            order_id=order.order_id,
+            customer_id=order.customer_id,
+            status=order.status,
+            currency=order.currency,
+            total=str(order.total),
+            items=[
+                OrderLineView(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=str(line.unit_price),
+                    line_total=str(line.line_total),
+                )
+                for line in order.items
+            ],
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            status_history=[StatusChangeView(status=change.status, at=change.at) for change in order.status_history],
+        )
+
+
+class HealthView(_View):
+    status: Literal["ok", "unhealthy"] = Field(examples=["ok"])
+    unhealthy_loops: list[str] = Field(
+        default_factory=list, description="Background loops that stopped unexpectedly.", examples=[[]]
+    )

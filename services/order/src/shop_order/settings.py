@@ -1,0 +1,27 @@
+"""Settings of the order service, read from ORDER_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from shop_shared.settings import ServiceSettings
+
+__all__ = ["OrderSettings"]
+
+
+class OrderSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDER_", frozen=True, extra="ignore")
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Resource names: exactly the variables topology.yaml gives the order service.
+    event_bus_name: str = Field(min_length=1, description="ORDER_EVENT_BUS_NAME: the custom EventBridge bus.")
+    orders_table: str = Field(min_length=1, description="ORDER_ORDERS_TABLE: DynamoDB table of orders.")
+    outbox_table: str = Field(min_length=1, description="ORDER_OUTBOX_TABLE: DynamoDB table of the outbox.")
+    payment_outcomes_queue: str = Field(
+        min_length=1, description="ORDER_PAYMENT_OUTCOMES_QUEUE: SQS queue of payment.succeeded/payment.failed."
+    )
+    contact_key_id: str = Field(min_length=1, description="ORDER_CONTACT_KEY_ID: KMS key (alias) for contacts.")
+
+    outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    outbox_sweep_min_age_seconds: float = Field(default=5.0, ge=0)
+    payment_outcomes_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")

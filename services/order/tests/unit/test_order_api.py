@@ -1,0 +1,220 @@
+"""The HTTP API through ASGITransport, with the lifespan running and fakes injected through `build`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from shop_order.bootstrap import OrderBootstrap
+from shop_order.entrypoints.api import create_app
+from shop_order.settings import OrderSettings
+
+if TYPE_CHECKING:
+    from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
+
+SETTINGS = OrderSettings(
+    event_bus_name="bus",
+    orders_table="orders",
+    outbox_table="outbox",
+    payment_outcomes_queue="outcomes",
+    contact_key_id="alias/contact",
+    shutdown_grace_seconds=1.0,
+)
+
+
+async def client_for(
+    services: OrderBootstrap, *, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    async def build(_: OrderSettings, __: AsyncExitStack) -> OrderBootstrap:
+        return services
+
+    app = create_app(SETTINGS, build=build)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://order") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def api(fake_services: OrderBootstrap) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in client_for(fake_services):
+        yield client
+
+
+async def test_post_order_answers_201_with_location_and_server_totals(
+    api: httpx.AsyncClient, order_body: dict[str, Any], publisher: RecordingPublisher
+) -> None:
+    response = await api.post("/orders", json=order_body)
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["Location"] == f"/orders/{body['order_id']}"
+    assert uuid.UUID(body["order_id"]).version == 4
+    assert body["status"] == "PENDING_PAYMENT"
+    assert body["total"] == "44.98"
+    assert body["items"] == [
+        {"sku": "SKU-1", "quantity": 2, "unit_price": "19.99", "line_total": "39.98"},
+        {"sku": "SKU-2", "quantity": 1, "unit_price": "5.00", "line_total": "5.00"},
+    ]
+    assert [change["status"] for change in body["status_history"]] == ["PENDING_PAYMENT"]
+    assert body["created_at"] == body["updated_at"] == body["status_history"][0]["at"]
+    assert set(body) == {
+        "order_id", "customer_id", "status", "currency", "total", "items", "created_at", "updated_at", "status_history"
+    }  # fmt: skip
+    assert "+15555550100" not in response.text and "tok_success" not in response.text
+    assert [envelope.data.order_id for envelope in publisher.published] == [body["order_id"]]
+
+
+async def test_correlation_header_reaches_the_event(
+    api: httpx.AsyncClient, order_body: dict[str, Any], publisher: RecordingPublisher
+) -> None:
+    response = await api.post("/orders", json=order_body, headers={"X-Correlation-Id": "checkout-7"})
+
+    assert response.status_code == 201
+    assert response.headers["X-Correlation-Id"] == "checkout-7"
+    assert publisher.published[0].metadata.correlation_id == "checkout-7"
+
+
+async def test_get_order_returns_what_post_returned(api: httpx.AsyncClient, order_body: dict[str, Any]) -> None:
+    created = (await api.post("/orders", json=order_body)).json()
+
+    response = await api.get(f"/orders/{created['order_id']}")
+
+    assert response.status_code == 200
+    assert response.json() == created
+
+
+@pytest.mark.parametrize("order_id", [str(uuid.uuid4()), "not-a-uuid"])
+async def test_unknown_order_is_404_with_error_shape(api: httpx.AsyncClient, order_id: str) -> None:
+    response = await api.get(f"/orders/{order_id}")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"items": []}, "items"),
+        ({"items": [{"sku": "S", "quantity": 1001, "unit_price": "1.00"}]}, "items.0.quantity"),
+        ({"items": [{"sku": "S", "quantity": 1, "unit_price": "1.001"}]}, "items.0.unit_price"),
+        ({"currency": "JPY"}, "currency"),
+        ({"contact": {}}, "contact"),
+        ({"total": "0.01"}, "total"),
+    ],
+)
+async def test_invalid_order_is_422_and_stores_nothing(
+    api: httpx.AsyncClient,
+    order_body: dict[str, Any],
+    repository: InMemoryOrderRepository,
+    publisher: RecordingPublisher,
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    response = await api.post("/orders", json={**order_body, **changes})
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in [detail["field"] for detail in error["details"]]
+    assert repository.orders == {} and repository.outbox == {} and publisher.published == []
+
+
+async def test_validation_errors_never_echo_the_contact(api: httpx.AsyncClient, order_body: dict[str, Any]) -> None:
+    response = await api.post("/orders", json={**order_body, "contact": {"phone": "+15555550100", "email": "j@x.io"}})
+
+    assert response.status_code == 422
+    assert "5555550100" not in response.text and "j@x.io" not in response.text
+
+
+@pytest.mark.parametrize("body", ["not json", "[]"])
+async def test_malformed_body_is_422(api: httpx.AsyncClient, body: str) -> None:
+    response = await api.post("/orders", content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+async def test_invalid_correlation_header_is_422(api: httpx.AsyncClient, order_body: dict[str, Any]) -> None:
+    response = await api.post("/orders", json=order_body, headers={"X-Correlation-Id": "x" * 200})
+
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("failing", ["encryption", "repository"])
+async def test_unavailable_dependency_is_503_with_error_shape(
+    api: httpx.AsyncClient,
+    order_body: dict[str, Any],
+    repository: InMemoryOrderRepository,
+    encryption: ReversibleContactEncryption,
+    failing: str,
+) -> None:
+    (encryption if failing == "encryption" else repository).unavailable = True
+
+    response = await api.post("/orders", json=order_body)
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"] == "1"
+    assert repository.orders == {}
+
+
+async def test_unexpected_error_is_500_with_error_shape(
+    fake_services: OrderBootstrap, repository: InMemoryOrderRepository
+) -> None:
+    async def broken(_: str) -> None:
+        raise RuntimeError("bug")
+
+    repository.get = broken  # type: ignore[method-assign, assignment]
+    async for client in client_for(fake_services, raise_app_exceptions=False):
+        response = await client.get(f"/orders/{uuid.uuid4()}")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}
+    }
+
+
+async def test_health_reports_stopped_background_loops(fake_services: OrderBootstrap) -> None:
+    async def ends_early(_: asyncio.Event) -> None:
+        return
+
+    async def runs_until_stopped(stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    fake_services.background = {"payment-outcomes": ends_early, "outbox-relay": runs_until_stopped}
+    async for client in client_for(fake_services):
+        await asyncio.sleep(0)
+        response = await client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy", "unhealthy_loops": ["payment-outcomes"]}
+
+
+async def test_health_is_ok_while_loops_run(api: httpx.AsyncClient) -> None:
+    response = await api.get("/health")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+async def test_openapi_documents_fields_and_error_responses(api: httpx.AsyncClient) -> None:
+    spec = (await api.get("/openapi.json")).json()
+
+    post = spec["paths"]["/orders"]["post"]["responses"]
+    get = spec["paths"]["/orders/{order_id}"]["get"]["responses"]
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    assert post["422"]["content"]["application/json"]["schema"] == error_ref
+    assert get["404"]["content"]["application/json"]["schema"] == error_ref
+    schemas = spec["components"]["schemas"]
+    for name in ("PlaceOrder", "OrderLineInput", "Contact", "OrderView", "OrderLineView"):
+        for field, schema in schemas[name]["properties"].items():
+            assert schema.get("description"), f"{name}.{field} has no description"
+            assert schema.get("examples"), f"{name}.{field} has no example"

@@ -1,0 +1,1 @@
+"""Notifications: turns order, payment and loyalty events into SMS or e-mail, sent exactly once."""

@@ -1,0 +1,140 @@
+"""Notification records on DynamoDB; the claim is one conditional write, so two deliveries never both send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+from shop_shared.aws import from_item, is_condition_failure, to_item
+
+from shop_notifications.adapters.timestamps import from_stored, to_stored
+from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus
+
+__all__ = ["DynamoDbNotificationRepository"]
+
+# The same rule as domain.notification.is_claimable, evaluated atomically by DynamoDB.
+CLAIMABLE = (
+    "attribute_not_exists(#notification_id) OR #status = :failed OR (#status = :sending AND #claimed_at < :stale)"
+)
+CLAIM_UPDATE = (
+    "SET #status = :sending, #claimed_at = :now, #created_at = if_not_exists(#created_at, :now), "
+    "#event_id = :event_id, #event_type = :event_type, #template = :template, #channel = :channel, "
+    "#masked_destination = :masked_destination, #message = :message "
+    "ADD #attempts :one"
+)
+CLAIM_ATTRIBUTES = (
+    *("notification_id", "status", "claimed_at", "created_at", "event_id", "event_type", "template"),
+    *("channel", "masked_destination", "message", "attempts"),
+)
+TIMESTAMP_FIELDS = ("created_at", "claimed_at", "sent_at")
+
+
+def _names(*attributes: str) -> dict[str, str]:
+    return {f"#{attribute}": attribute for attribute in attributes}
+
+
+class DynamoDbNotificationRepository:
+    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+        self._client = dynamodb_client
+        self._table = table_name
+
+    async def claim(self, notification: Notification, *, stale_before: datetime) -> ClaimOutcome:
+        key = self._key(notification.customer_id, notification.notification_id)
+        try:
+            await self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=CLAIM_UPDATE,
+                ConditionExpression=CLAIMABLE,
+                ExpressionAttributeNames=_names(*CLAIM_ATTRIBUTES),
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":sending": NotificationStatus.SENDING.value,
+                        ":failed": NotificationStatus.FAILED.value,
+                        ":stale": to_stored(stale_before),
+                        ":now": to_stored(notification.claimed_at),
+                        ":event_id": notification.event_id,
+                        ":event_type": notification.event_type,
+                        ":template": notification.template.value,
+                        ":channel": notification.channel.value,
+                        ":masked_destination": notification.masked_destination,
+                        ":message": notification.message,
+                        ":one": 1,
+                    }
+                ),
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            existing = await self._get(key)
+            if existing is not None and existing.get("status") == NotificationStatus.SENT:
+                return ClaimOutcome.ALREADY_SENT
+            return ClaimOutcome.IN_PROGRESS
+        return ClaimOutcome.CLAIMED
+
+    async def mark_sent(
+        self, customer_id: str, notification_id: str, *, provider_message_id: str, sent_at: datetime
+    ) -> None:
+        await self._client.update_item(
+            TableName=self._table,
+            Key=self._key(customer_id, notification_id),
+            UpdateExpression="SET #status = :sent, #sent_at = :sent_at, #provider_message_id = :id REMOVE #error",
+            ConditionExpression="attribute_exists(#notification_id)",
+            ExpressionAttributeNames=_names("status", "sent_at", "provider_message_id", "error", "notification_id"),
+            ExpressionAttributeValues=to_item(
+                {":sent": NotificationStatus.SENT.value, ":sent_at": to_stored(sent_at), ":id": provider_message_id}
+            ),
+        )
+
+    async def mark_failed(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        try:
+            await self._client.update_item(
+                TableName=self._table,
+                Key=self._key(customer_id, notification_id),
+                UpdateExpression="SET #status = :failed, #error = :error, #failed_at = :failed_at",
+                # A delivery that took over meanwhile may have sent it: never turn SENT back into FAILED.
+                ConditionExpression="attribute_exists(#notification_id) AND #status <> :sent",
+                ExpressionAttributeNames=_names("status", "error", "failed_at", "notification_id"),
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":failed": NotificationStatus.FAILED.value,
+                        ":sent": NotificationStatus.SENT.value,
+                        ":error": error,
+                        ":failed_at": to_stored(failed_at),
+                    }
+                ),
+            )
+        except ClientError as client_error:
+            if not is_condition_failure(client_error):
+                raise
+
+    async def list_for_customer(self, customer_id: str) -> list[Notification]:
+        notifications: list[Notification] = []
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="customer_id = :customer_id",
+            ExpressionAttributeValues=to_item({":customer_id": customer_id}),
+            ConsistentRead=True,
+        )
+        async for page in pages:
+            notifications.extend(_to_notification(from_item(raw)) for raw in page.get("Items", []))
+        # The sort key is "<event id>:<template>", not time-ordered: order by creation here.
+        notifications.sort(key=lambda item: (item.created_at, item.notification_id), reverse=True)
+        return notifications
+
+    async def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        response = await self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+        return from_item(response["Item"]) if "Item" in response else None
+
+    @staticmethod
+    def _key(customer_id: str, notification_id: str) -> dict[str, Any]:
+        return to_item({"customer_id": customer_id, "notification_id": notification_id})
+
+
+def _to_notification(item: dict[str, Any]) -> Notification:
+    for field in TIMESTAMP_FIELDS:
+        if field in item:
+            item[field] = from_stored(item[field])
+    return Notification.model_validate({**item, "attempts": int(item.get("attempts", 1))})

@@ -1,0 +1,55 @@
+"""The composition root: opens the AWS clients and wires adapters, handlers and the SQS consumer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import aioboto3
+from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+
+from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
+from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
+from shop_notifications.adapters.email import SesEmailSender
+from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
+from shop_notifications.adapters.sms import SnsSmsSender
+from shop_notifications.domain.contact import Channel
+from shop_notifications.entrypoints.worker import build_consumer
+from shop_notifications.handlers import Dependencies
+from shop_notifications.settings import NotificationsSettings
+
+__all__ = ["BackgroundLoop", "NotificationsGraph", "bootstrap"]
+
+BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class NotificationsGraph:
+    """What the entry points use: the handlers' dependencies and the loops to run in the background."""
+
+    deps: Dependencies
+    loops: dict[str, BackgroundLoop] = field(default_factory=dict)
+
+
+async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsGraph:
+    """Build the service on AWS; every client closes with `stack`."""
+    session = aioboto3.Session(region_name=settings.aws_region)
+    dynamodb = await open_client(stack, session, "dynamodb")
+    kms = await open_client(stack, session, "kms")
+    sns = await open_client(stack, session, "sns")
+    ses = await open_client(stack, session, "ses")
+    sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
+    queue_url: str = (await sqs.get_queue_url(QueueName=settings.events_queue))["QueueUrl"]
+
+    deps = Dependencies(
+        contacts=DynamoDbContactDirectory(dynamodb, settings.contacts_table),
+        decryptor=KmsContactDecryptor(kms, settings.contact_key_id),
+        notifications=DynamoDbNotificationRepository(dynamodb, settings.table),
+        senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
+        sending_lease=timedelta(seconds=settings.sending_lease_seconds),
+    )
+    consumer = build_consumer(sqs, queue_url, deps, wait_time_seconds=settings.poll_wait_seconds)
+    return NotificationsGraph(deps=deps, loops={"events-consumer": consumer.run})

@@ -1,0 +1,1 @@
+"""The notifications domain: contacts, message templates and the notification record (no I/O)."""

@@ -1,0 +1,118 @@
+"""The HTTP API over in-memory adapters: notification history newest first, errors in the shared shape, health."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from shop_notifications.bootstrap import BackgroundLoop, NotificationsGraph
+from shop_notifications.domain.contact import Channel
+from shop_notifications.domain.notification import Notification, NotificationStatus
+from shop_notifications.domain.templates import TemplateName
+from shop_notifications.entrypoints.api import create_app
+from shop_notifications.settings import NotificationsSettings
+
+SETTINGS = NotificationsSettings(
+    events_queue="queue",
+    table="notifications",
+    contacts_table="contacts",
+    contact_key_id="alias/contacts",
+    email_sender="no-reply@shop.example",
+    shutdown_grace_seconds=1,
+)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def sent_record(customer_id: str, event_id: str, created_at: datetime) -> Notification:
+    return Notification(
+        customer_id=customer_id,
+        notification_id=f"{event_id}:order_confirmed",
+        event_id=event_id,
+        event_type="order.created",
+        template=TemplateName.ORDER_CONFIRMED,
+        channel=Channel.SMS,
+        masked_destination="+1555\u2022\u2022\u20220100",
+        message="Shop: thanks for your order",
+        status=NotificationStatus.SENT,
+        created_at=created_at,
+        claimed_at=created_at,
+        sent_at=created_at + timedelta(seconds=1),
+        provider_message_id="m-1",
+    )
+
+
+@asynccontextmanager
+async def serve(harness: Any, loops: dict[str, BackgroundLoop] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan running, over in-memory adapters."""
+
+    async def build(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsGraph:
+        return NotificationsGraph(deps=harness.deps, loops=loops or {})
+
+    app = create_app(SETTINGS, build=build)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_an_unknown_customer_has_no_notifications(harness: Any) -> None:
+    async with serve(harness) as client:
+        response = await client.get("/customers/nobody/notifications")
+
+    assert response.status_code == 200
+    assert response.json() == {"customer_id": "nobody", "notifications": []}
+
+
+async def test_notifications_are_listed_newest_first(harness: Any) -> None:
+    for event_id, minute in [("e1", 1), ("e3", 3), ("e2", 2)]:
+        harness.notifications.records[("c1", event_id)] = sent_record("c1", event_id, START + timedelta(minutes=minute))
+    harness.notifications.records[("c2", "x")] = sent_record("c2", "x", START)
+
+    async with serve(harness) as client:
+        body = (await client.get("/customers/c1/notifications")).json()
+
+    assert body["customer_id"] == "c1"
+    assert [item["event_id"] for item in body["notifications"]] == ["e3", "e2", "e1"]
+    newest = body["notifications"][0]
+    assert newest["status"] == "SENT"
+    assert newest["template"] == "order_confirmed"
+    assert newest["channel"] == "sms"
+    assert newest["masked_destination"] == "+1555•••0100"
+    assert newest["message"] == "Shop: thanks for your order"
+    assert datetime.fromisoformat(newest["created_at"]) == START + timedelta(minutes=3)
+    assert datetime.fromisoformat(newest["sent_at"]) == START + timedelta(minutes=3, seconds=1)
+
+
+async def test_a_malformed_customer_id_is_a_422_in_the_shared_error_shape(harness: Any) -> None:
+    async with serve(harness) as client:
+        response = await client.get("/customers/bad%20id%3B/notifications")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+async def test_health_is_ok_while_the_worker_runs(harness: Any) -> None:
+    async def run_until_stopped(stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    async with serve(harness, {"events-consumer": run_until_stopped}) as client:
+        response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "unhealthy_loops": []}
+
+
+async def test_health_is_503_when_the_worker_died(harness: Any) -> None:
+    async def crash(stop: asyncio.Event) -> None:
+        raise RuntimeError("boom")
+
+    async with serve(harness, {"events-consumer": crash}) as client:
+        await asyncio.sleep(0)  # let the loop run (and die)
+        response = await client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy", "unhealthy_loops": ["events-consumer"]}

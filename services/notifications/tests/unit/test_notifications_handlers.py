@@ -1,0 +1,235 @@
+"""Handlers with in-memory fakes: directory, templates, and the send-once rules of the notification record."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from shop_notifications.domain.contact import Channel
+from shop_notifications.domain.exceptions import (
+    ContactNotFound,
+    ContactUnreadable,
+    NotificationInProgress,
+    SendRejected,
+)
+from shop_notifications.domain.notification import NotificationStatus
+from shop_notifications.handlers import handle_order_created, handle_payment_failed, handle_tier_changed
+from shop_shared.contracts import (
+    EventEnvelope,
+    LoyaltyTierChanged,
+    OrderCreated,
+    OrderCreatedLine,
+    PaymentFailed,
+    new_envelope,
+)
+
+PHONE = {"phone": "+15555550100"}
+EMAIL = {"email": "jane@example.com"}
+
+
+def order_created(
+    harness: Any, customer_id: str, contact: dict[str, str], *, occurred_at: datetime | None = None
+) -> EventEnvelope[OrderCreated]:
+    order_id = str(uuid.uuid4())
+    return new_envelope(
+        OrderCreated(
+            order_id=order_id,
+            customer_id=customer_id,
+            currency="USD",
+            total=Decimal("42.50"),
+            items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal("42.50")),),
+            payment_token="tok_visa",
+            contact_ciphertext=harness.encrypt(contact, customer_id),
+        ),
+        correlation_id=order_id,
+        occurred_at=occurred_at,
+    )
+
+
+def payment_failed(customer_id: str) -> EventEnvelope[PaymentFailed]:
+    return new_envelope(
+        PaymentFailed(
+            payment_id="pay-1",
+            order_id="ord-1",
+            customer_id=customer_id,
+            amount=Decimal("42.50"),
+            currency="USD",
+            reason_code="card_expired",
+        ),
+        correlation_id="ord-1",
+    )
+
+
+def tier_changed(customer_id: str) -> EventEnvelope[LoyaltyTierChanged]:
+    return new_envelope(
+        LoyaltyTierChanged(
+            customer_id=customer_id, previous_tier="SILVER", new_tier="GOLD", qualifying_points=1200, as_of="2026-01"
+        ),
+        correlation_id="tier-run-2026-01",
+    )
+
+
+async def test_order_created_sends_an_sms_and_records_it(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+
+    await handle_order_created(envelope, harness.deps)
+
+    assert [address for address, _ in harness.sms.attempts] == ["+15555550100"]
+    [record] = await harness.notifications.list_for_customer("cust-1")
+    assert record.status is NotificationStatus.SENT
+    assert record.notification_id == f"{envelope.metadata.event_id}:order_confirmed"
+    assert record.channel is Channel.SMS
+    assert record.masked_destination == "+1555\u2022\u2022\u20220100"
+    assert record.provider_message_id == "sms-message-1"
+    assert record.sent_at == harness.clock.now
+    assert "42.50 USD" in record.message and "5550100" not in record.message
+    assert harness.email.attempts == []
+
+
+async def test_order_created_stores_the_ciphertext_never_the_contact(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+
+    await handle_order_created(envelope, harness.deps)
+
+    assert harness.contacts.entries["cust-1"] == (envelope.data.contact_ciphertext, envelope.metadata.occurred_at)
+
+
+async def test_the_same_event_twice_sends_once(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+
+    await handle_order_created(envelope, harness.deps)
+    harness.clock.advance(3600)
+    await handle_order_created(envelope, harness.deps)
+
+    assert len(harness.sms.attempts) == 1
+    assert len(await harness.notifications.list_for_customer("cust-1")) == 1
+
+
+async def test_a_failed_send_is_recorded_and_the_retry_sends_it_once(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    harness.sms.failures = 1
+
+    with pytest.raises(SendRejected):
+        await handle_order_created(envelope, harness.deps)
+    [failed] = await harness.notifications.list_for_customer("cust-1")
+    assert failed.status is NotificationStatus.FAILED
+    assert failed.error == "SendRejected: Throttling"
+
+    await handle_order_created(envelope, harness.deps)  # the redelivery
+    await handle_order_created(envelope, harness.deps)  # and one more duplicate
+
+    assert len(harness.sms.attempts) == 2
+    [sent] = await harness.notifications.list_for_customer("cust-1")
+    assert sent.status is NotificationStatus.SENT
+    assert sent.attempts == 2
+    assert sent.error is None
+    assert sent.created_at == failed.created_at
+
+
+async def test_a_notification_being_sent_by_another_delivery_is_not_sent_again(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    notification_id = f"{envelope.metadata.event_id}:order_confirmed"
+    await handle_order_created(envelope, harness.deps)
+    record = harness.notifications.records[("cust-1", notification_id)]
+    # As if another consumer had just claimed it and were still waiting for the provider.
+    harness.notifications.records[("cust-1", notification_id)] = record.model_copy(
+        update={"status": NotificationStatus.SENDING, "claimed_at": harness.clock.now}
+    )
+    harness.clock.advance(5)
+
+    with pytest.raises(NotificationInProgress):
+        await handle_order_created(envelope, harness.deps)
+
+    assert len(harness.sms.attempts) == 1
+
+
+async def test_a_claim_left_by_a_crashed_delivery_is_taken_over_after_the_lease(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    notification_id = f"{envelope.metadata.event_id}:order_confirmed"
+    await handle_order_created(envelope, harness.deps)
+    crashed = harness.notifications.records[("cust-1", notification_id)].model_copy(
+        update={"status": NotificationStatus.SENDING, "claimed_at": harness.clock.now, "sent_at": None}
+    )
+    harness.notifications.records[("cust-1", notification_id)] = crashed
+    harness.clock.advance(31)  # the queue's visibility timeout (60 s) is longer than the lease (30 s)
+
+    await handle_order_created(envelope, harness.deps)
+
+    assert len(harness.sms.attempts) == 2
+    assert harness.notifications.records[("cust-1", notification_id)].status is NotificationStatus.SENT
+
+
+async def test_a_sent_notification_is_never_sent_again(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    failed = payment_failed("cust-1")
+    await handle_payment_failed(failed, harness.deps)
+
+    for _ in range(3):
+        harness.clock.advance(86400)
+        await handle_payment_failed(failed, harness.deps)
+
+    assert len(harness.sms.attempts) == 2
+    assert {r.template for r in await harness.notifications.list_for_customer("cust-1")} == {
+        "order_confirmed",
+        "payment_failed",
+    }
+
+
+async def test_payment_failed_without_a_contact_raises_and_sends_nothing(harness: Any) -> None:
+    with pytest.raises(ContactNotFound):
+        await handle_payment_failed(payment_failed("cust-unknown"), harness.deps)
+    with pytest.raises(ContactNotFound):
+        await handle_tier_changed(tier_changed("cust-unknown"), harness.deps)
+
+    assert harness.sms.attempts == [] and harness.email.attempts == []
+    assert await harness.notifications.list_for_customer("cust-unknown") == []
+
+
+async def test_payment_failed_uses_the_contact_on_file_and_its_channel(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-2", EMAIL), harness.deps)
+    harness.clock.advance(1)
+
+    await handle_payment_failed(payment_failed("cust-2"), harness.deps)
+
+    [(address, message)] = [attempt for attempt in harness.email.attempts if attempt[1].template == "payment_failed"]
+    assert address == "jane@example.com"
+    assert "update your payment details" in message.text
+    newest, oldest = await harness.notifications.list_for_customer("cust-2")
+    assert (newest.template, oldest.template) == ("payment_failed", "order_confirmed")
+    assert newest.masked_destination == "j\u2022\u2022\u2022@example.com"
+
+
+async def test_tier_changed_sends_the_offer_of_the_new_tier(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+
+    await handle_tier_changed(tier_changed("cust-3"), harness.deps)
+
+    assert "GOLD10" in harness.sms.attempts[-1][1].text
+
+
+async def test_the_newest_contact_wins_even_when_an_older_event_arrives_last(harness: Any) -> None:
+    now = datetime.now(UTC)
+    newer = order_created(harness, "cust-4", EMAIL, occurred_at=now)
+    older = order_created(harness, "cust-4", PHONE, occurred_at=now - timedelta(minutes=5))
+
+    await handle_order_created(newer, harness.deps)
+    await handle_order_created(older, harness.deps)  # still confirmed, to the contact of that order
+    await handle_payment_failed(payment_failed("cust-4"), harness.deps)
+
+    assert harness.contacts.entries["cust-4"][0] == newer.data.contact_ciphertext
+    assert len(harness.sms.attempts) == 1
+    assert [message.template for _, message in harness.email.attempts] == ["order_confirmed", "payment_failed"]
+
+
+async def test_an_unreadable_contact_raises_and_keeps_the_directory(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-5", PHONE), harness.deps)
+    stolen = order_created(harness, "someone-else", EMAIL).data.contact_ciphertext  # sealed for another customer
+    envelope = order_created(harness, "cust-5", PHONE)
+    bad = envelope.model_copy(update={"data": envelope.data.model_copy(update={"contact_ciphertext": stolen})})
+
+    with pytest.raises(ContactUnreadable):
+        await handle_order_created(bad, harness.deps)
+
+    assert harness.contacts.entries["cust-5"][0] != stolen
+    assert len(harness.sms.attempts) == 1 and harness.email.attempts == []

@@ -1,0 +1,1 @@
+"""Entry points of the batch worker: the activity worker pool and the health endpoint."""

@@ -1,0 +1,191 @@
+"""The three tasks of the monthly tier run: plan the chunks, recompute one chunk, summarise the run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from shop_loyalty.adapters.transactions import TransactionCancelled
+from shop_loyalty.domain import LoyaltyAccount, TierChange
+from shop_loyalty.ports import AccountRepository, TransactionWriter
+from shop_shared.contracts import EventEnvelope
+
+from shop_batch_worker.domain import (
+    ChangeTally,
+    ChunkResult,
+    PlanChunksTask,
+    RecomputeTiersTask,
+    RunPlan,
+    RunRequest,
+    RunSummary,
+    SummariseRunTask,
+    plan_run,
+    summarise,
+    tier_changed_envelope,
+)
+from shop_batch_worker.ports import CommittedEventPublisher, OutboxWriter
+
+__all__ = ["ConcurrentUpdate", "plan_chunks", "recompute_tiers", "summarise_run"]
+
+logger = logging.getLogger(__name__)
+
+SAVE_MAX_ATTEMPTS = 5
+PHASES = ("read", "compute", "write", "publish")
+
+
+class ConcurrentUpdate(Exception):
+    """An account kept changing under the run (credits racing the save) beyond the retries."""
+
+
+async def plan_chunks(task: PlanChunksTask, *, accounts: AccountRepository, default_chunk_size: int) -> RunPlan:
+    request = RunRequest.model_validate(task.request)
+    estimate = await accounts.count()
+    plan = plan_run(request, task.started_at, estimate, default_chunk_size)
+    logger.info("run planned", extra={"as_of": plan.as_of, "chunks": len(plan.chunks), "customers": estimate})
+    return plan
+
+
+async def summarise_run(task: SummariseRunTask, *, clock: Callable[[], datetime]) -> RunSummary:
+    summary = summarise(task.as_of, task.started_at, clock(), task.chunk_results)
+    logger.info("run summarised", extra=summary.model_dump(exclude={"failed_chunks"}))
+    return summary
+
+
+class _PhaseTimer:
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(PHASES, 0.0)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
+async def recompute_tiers(
+    task: RecomputeTiersTask,
+    *,
+    accounts: AccountRepository,
+    transactions: TransactionWriter,
+    outbox: OutboxWriter,
+    publisher: CommittedEventPublisher,
+    max_parallel_writes: int = 10,
+) -> ChunkResult:
+    """Requalify every account of the segment; each new change is saved with its event in one transaction.
+
+    An account already qualified for `as_of` (by an earlier attempt of this chunk) is counted with the
+    change it recorded and written again never, so a retried chunk reports the same and emits nothing new.
+    """
+    timer = _PhaseTimer()
+    tally = ChangeTally()
+    committed: list[EventEnvelope[Any]] = []
+    to_save: list[tuple[LoyaltyAccount, TierChange]] = []
+    customers = 0
+    scan = aiter(accounts.scan_segment(task.segment, task.total_segments))
+    while True:
+        with timer.phase("read"):
+            account = await anext(scan, None)
+        if account is None:
+            break
+        customers += 1
+        with timer.phase("compute"):
+            already = account.qualified_for(task.as_of)
+            change = account.requalify(task.as_of)
+        if change is not None and already:
+            tally.add(change)
+        elif change is not None:
+            to_save.append((account, change))
+        if len(to_save) >= max_parallel_writes * 5:
+            with timer.phase("write"):
+                await _save_all(to_save, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
+            to_save.clear()
+    with timer.phase("write"):
+        await _save_all(to_save, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
+    with timer.phase("publish"):
+        if committed:
+            await publisher.publish_committed(committed)
+    result = ChunkResult(
+        segment=task.segment,
+        customers=customers,
+        tier_changes=tally.tier_changes,
+        upgrades=tally.upgrades,
+        downgrades=tally.downgrades,
+        phase_seconds={name: round(seconds, 3) for name, seconds in timer.seconds.items()},
+    )
+    logger.info("chunk recomputed", extra=result.model_dump() | {"events": len(committed), "run_id": task.run_id})
+    return result
+
+
+async def _save_all(
+    pending: list[tuple[LoyaltyAccount, TierChange]],
+    task: RecomputeTiersTask,
+    accounts: AccountRepository,
+    transactions: TransactionWriter,
+    outbox: OutboxWriter,
+    tally: ChangeTally,
+    committed: list[EventEnvelope[Any]],
+    max_parallel_writes: int,
+) -> None:
+    slots = asyncio.Semaphore(max_parallel_writes)
+
+    async def save(account: LoyaltyAccount, change: TierChange) -> None:
+        async with slots:
+            final_change, envelope = await _save_change(account, change, task, accounts, transactions, outbox)
+        if final_change is not None:
+            tally.add(final_change)
+        if envelope is not None:
+            committed.append(envelope)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for account, change in pending:
+                group.create_task(save(account, change))
+    except ExceptionGroup as failures:
+        # Report the cause itself to Step Functions, not "unhandled errors in a TaskGroup".
+        raise _first_leaf(failures) from failures
+
+
+def _first_leaf(group: BaseExceptionGroup[Exception]) -> Exception:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+async def _save_change(
+    account: LoyaltyAccount,
+    change: TierChange,
+    task: RecomputeTiersTask,
+    accounts: AccountRepository,
+    transactions: TransactionWriter,
+    outbox: OutboxWriter,
+) -> tuple[TierChange | None, EventEnvelope[Any] | None]:
+    """Save the account and its event atomically; on a lost race, requalify the fresh account and retry.
+
+    Returns the change as finally recorded and the envelope this call committed (None if it committed none).
+    """
+    for attempt in range(1, SAVE_MAX_ATTEMPTS + 1):
+        envelope = tier_changed_envelope(change, task.run_id)
+        try:
+            await transactions.write([accounts.save_item(account), outbox.put_entry(envelope)])
+            return change, envelope
+        except TransactionCancelled as cancelled:
+            if not cancelled.lost_a_race:
+                raise
+            logger.info("account changed during the run; requalifying", extra={"customer_id": account.customer_id})
+        await asyncio.sleep(random.uniform(0, 0.05 * 2**attempt))  # jitter spreads the retries
+        fresh = await accounts.get(account.customer_id)
+        if fresh is None:
+            return None, None
+        already = fresh.qualified_for(task.as_of)
+        fresh_change = fresh.requalify(task.as_of)
+        if fresh_change is None or already:
+            return fresh_change, None
+        account, change = fresh, fresh_change
+    raise ConcurrentUpdate(f"account {account.customer_id} kept changing; the chunk will be retried")

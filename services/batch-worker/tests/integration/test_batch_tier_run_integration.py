@@ -1,0 +1,140 @@
+"""The monthly tier run end to end: the provisioned state machine, the real worker pool, events on the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from shop_batch_worker.domain import tier_changed_event_id
+from shop_devtools.processes import ManagedProcess
+from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbTransactions
+from shop_loyalty.domain import LoyaltyAccount, month_of, shift_month
+from shop_shared.messaging import envelope_from_sqs_body
+from shop_shared.topology import DeployedTopology
+
+pytestmark = pytest.mark.integration
+
+RUN_DEADLINE_SECONDS = 60.0
+EVENTS_DEADLINE_SECONDS = 20.0
+
+
+def _customers(month: str) -> dict[str, tuple[LoyaltyAccount, str]]:
+    """30 accounts with the tier each must end in: 15 upgrades, 3 downgrades, 12 unchanged."""
+    tag = uuid.uuid4().hex[:8]
+    year_ago = shift_month(month, -11)  # the oldest month of the window
+    too_old = shift_month(month, -12)
+    planned: list[tuple[LoyaltyAccount, str]] = []
+    for n in range(12):  # cross 1,000 this month
+        points = {month: 1000 + 100 * n}
+        planned.append((LoyaltyAccount(customer_id=f"{tag}-silver-{n}", points_by_month=points), "SILVER"))
+    for n in range(3):
+        points = {year_ago: 3000, month: 2000}
+        planned.append((LoyaltyAccount(customer_id=f"{tag}-gold-{n}", points_by_month=points), "GOLD"))
+    for n in range(10):  # just under, or only with points older than the window
+        points = {month: 999 - n} if n % 2 else {too_old: 5000, month: 500}
+        planned.append((LoyaltyAccount(customer_id=f"{tag}-bronze-{n}", points_by_month=points), "BRONZE"))
+    for n in range(3):
+        points = {too_old: 9000}
+        account = LoyaltyAccount(customer_id=f"{tag}-down-{n}", tier="GOLD", points_by_month=points)
+        planned.append((account, "BRONZE"))
+    for n in range(2):
+        points = {month: 2500}
+        account = LoyaltyAccount(customer_id=f"{tag}-keep-{n}", tier="SILVER", points_by_month=points)
+        planned.append((account, "SILVER"))
+    return {account.customer_id: (account, tier) for account, tier in planned}
+
+
+async def _run_to_success(sfn: Any, state_machine_arn: str) -> dict[str, Any]:
+    execution = await sfn.start_execution(
+        stateMachineArn=state_machine_arn, name=f"test-{uuid.uuid4()}", input=json.dumps({"chunk_size": 10})
+    )
+    deadline = time.monotonic() + RUN_DEADLINE_SECONDS
+    status = "RUNNING"
+    while time.monotonic() < deadline:
+        described = await sfn.describe_execution(executionArn=execution["executionArn"])
+        status = described["status"]
+        if status == "SUCCEEDED":
+            summary: dict[str, Any] = json.loads(described["output"])
+            return summary
+        if status != "RUNNING":
+            pytest.fail(f"execution ended {status}: {described.get('error')} {described.get('cause')}")
+        await asyncio.sleep(0.5)
+    pytest.fail(f"execution still {status} after {RUN_DEADLINE_SECONDS:.0f} s")
+
+
+async def _receive_tier_events(sqs: Any, queue_url: str, wanted: set[str], seconds: float) -> dict[str, list[Any]]:
+    """Tier events of `wanted` customers until each has one or `seconds` passed, by customer."""
+    received: dict[str, list[Any]] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not wanted <= set(received):
+        response = await sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in response.get("Messages", []):
+            envelope = envelope_from_sqs_body(message["Body"])
+            if envelope.data.customer_id in wanted:
+                received.setdefault(envelope.data.customer_id, []).append(envelope)
+            await sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
+    batch_worker: ManagedProcess,
+    deployed_topology: DeployedTopology,
+    aws: dict[str, Any],
+    tier_events_queue: str,
+) -> None:
+    month = month_of(datetime.now(UTC))
+    accounts = DynamoDbAccounts(aws["dynamodb"], deployed_topology.name("loyalty-accounts"))
+    transactions = DynamoDbTransactions(aws["dynamodb"])
+    customers = _customers(month)
+    for account, _ in customers.values():
+        await transactions.write([accounts.save_item(account)])
+    changed = {cid for cid, (account, tier) in customers.items() if account.tier != tier}
+    assert len(changed) == 18
+
+    state_machine = deployed_topology.arns["state_machine:loyalty-tiers"]
+    summary = await _run_to_success(aws["sfn"], state_machine)
+
+    # The table is shared with the session's other tests: totals are at least ours.
+    assert summary["as_of"] == month
+    assert summary["failed_chunks"] == []
+    assert summary["chunks"] >= 3
+    assert summary["customers_processed"] >= 30
+    assert summary["tier_changes"]["SILVER"] >= 12
+    assert summary["tier_changes"]["GOLD"] >= 3
+    assert summary["tier_changes"]["BRONZE"] >= 3
+    assert summary["upgrades"] >= 15 and summary["downgrades"] >= 3
+    assert summary["duration_seconds"] > 0
+
+    for customer_id, (account, expected_tier) in customers.items():
+        stored = await accounts.get(customer_id)
+        assert stored is not None
+        if customer_id in changed:
+            assert (stored.tier, stored.previous_tier, stored.tier_as_of) == (expected_tier, account.tier, month)
+            assert stored.version == 2
+        else:
+            # Only a change is written: an unchanged account stays exactly as it was.
+            assert stored == account.model_copy(update={"version": 1}), customer_id
+
+    events = await _receive_tier_events(aws["sqs"], tier_events_queue, changed, EVENTS_DEADLINE_SECONDS)
+    assert set(events) == changed, f"no tier event for {sorted(changed - set(events))}"
+    for customer_id, envelopes in events.items():
+        # Redelivery may repeat an event, never with another id.
+        assert {envelope.metadata.event_id for envelope in envelopes} == {tier_changed_event_id(customer_id, month)}
+        data = envelopes[0].data
+        account, expected_tier = customers[customer_id]
+        assert (data.previous_tier, data.new_tier, data.as_of) == (account.tier, expected_tier, month)
+
+    # A rerun for the same month reports the changes again but changes and publishes nothing.
+    rerun = await _run_to_success(aws["sfn"], state_machine)
+    assert rerun["failed_chunks"] == []
+    assert rerun["tier_changes"]["SILVER"] >= 12 and rerun["downgrades"] >= 3
+    for customer_id in changed:
+        stored = await accounts.get(customer_id)
+        assert stored is not None and stored.version == 2
+    again = await _receive_tier_events(aws["sqs"], tier_events_queue, changed, 3.0)
+    assert again == {}

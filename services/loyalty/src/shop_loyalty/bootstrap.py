@@ -1,0 +1,54 @@
+"""The composition root: opens the AWS clients and wires adapters, handlers and the consumer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aioboto3
+from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+
+from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbLedger, DynamoDbTransactions
+from shop_loyalty.entrypoints.worker import build_consumer, event_handlers
+from shop_loyalty.ports import AccountRepository
+from shop_loyalty.settings import LoyaltySettings
+
+__all__ = ["Bootstrapper", "LoyaltyComponents", "bootstrap", "utc_now"]
+
+Loop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class LoyaltyComponents:
+    """What the entry points use: the accounts for the read side and the loops to run in the background."""
+
+    accounts: AccountRepository
+    clock: Callable[[], datetime] = utc_now
+    loops: dict[str, Loop] = field(default_factory=dict)
+
+
+Bootstrapper = Callable[[LoyaltySettings, AsyncExitStack], Awaitable[LoyaltyComponents]]
+
+
+async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> LoyaltyComponents:
+    session = aioboto3.Session(region_name=settings.aws_region)
+    dynamodb = await open_client(stack, session, "dynamodb")
+    sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
+    queue_url = (await sqs.get_queue_url(QueueName=settings.order_events_queue))["QueueUrl"]
+    accounts = DynamoDbAccounts(dynamodb, settings.accounts_table)
+    handlers = event_handlers(
+        accounts=accounts,
+        ledger=DynamoDbLedger(settings.ledger_table),
+        transactions=DynamoDbTransactions(dynamodb),
+        clock=utc_now,
+        credit_max_attempts=settings.credit_max_attempts,
+    )
+    consumer = build_consumer(sqs, queue_url, handlers)
+    return LoyaltyComponents(accounts=accounts, clock=utc_now, loops={"order-events-consumer": consumer.run})

@@ -1,0 +1,40 @@
+"""The SQS worker: order events from the loyalty queue, each handed to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from shop_shared.contracts import EventEnvelope
+from shop_shared.messaging import EventHandler, SqsEventConsumer
+
+from shop_loyalty.handlers import credit_order_points
+from shop_loyalty.ports import AccountRepository, Ledger, TransactionWriter
+
+__all__ = ["build_consumer", "event_handlers"]
+
+
+def event_handlers(
+    *,
+    accounts: AccountRepository,
+    ledger: Ledger,
+    transactions: TransactionWriter,
+    clock: Callable[[], datetime],
+    credit_max_attempts: int = 5,
+) -> dict[str, EventHandler]:
+    async def on_order_created(envelope: EventEnvelope[Any]) -> None:
+        await credit_order_points(
+            envelope,
+            accounts=accounts,
+            ledger=ledger,
+            transactions=transactions,
+            clock=clock,
+            max_attempts=credit_max_attempts,
+        )
+
+    return {"order.created": on_order_created}
+
+
+def build_consumer(sqs_client: Any, queue_url: str, handlers: dict[str, EventHandler]) -> SqsEventConsumer:
+    return SqsEventConsumer(sqs_client, queue_url, handlers)

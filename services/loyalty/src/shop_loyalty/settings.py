@@ -1,0 +1,19 @@
+"""Settings of the loyalty service, read from LOYALTY_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from shop_shared.settings import ServiceSettings
+
+__all__ = ["LoyaltySettings"]
+
+
+class LoyaltySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTY_", frozen=True, extra="ignore")
+
+    port: int = Field(default=8002, ge=1, le=65535)
+    order_events_queue: str = Field(description="SQS queue (name) the order.created rule delivers into.")
+    accounts_table: str = Field(description="DynamoDB table of loyalty accounts (hash key customer_id).")
+    ledger_table: str = Field(description="DynamoDB table of credited orders (hash key order_id).")
+    credit_max_attempts: int = Field(default=5, ge=1, le=20, description="Tries of a credit lost to a concurrent one.")

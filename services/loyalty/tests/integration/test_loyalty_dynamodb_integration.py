@@ -1,0 +1,65 @@
+"""The DynamoDB adapters against the emulator: version conditions, ledger duplicates, segments and count."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbLedger, DynamoDbTransactions, TransactionCancelled
+from shop_loyalty.domain import LoyaltyAccount
+from shop_shared.topology import DeployedTopology
+
+pytestmark = pytest.mark.integration
+
+AT = datetime(2025, 3, 14, 12, tzinfo=UTC)
+
+
+def _adapters(aws: dict[str, Any], deployed: DeployedTopology) -> tuple[DynamoDbAccounts, DynamoDbLedger]:
+    accounts = DynamoDbAccounts(aws["dynamodb"], deployed.name("loyalty-accounts"))
+    return accounts, DynamoDbLedger(deployed.name("loyalty-ledger"))
+
+
+async def test_a_stale_account_and_a_credited_order_are_told_apart(
+    aws: dict[str, Any], deployed_topology: DeployedTopology
+) -> None:
+    accounts, ledger = _adapters(aws, deployed_topology)
+    transactions = DynamoDbTransactions(aws["dynamodb"])
+    customer_id, order_id = f"customer-{uuid.uuid4()}", f"order-{uuid.uuid4()}"
+    account = LoyaltyAccount(customer_id=customer_id)
+    account.credit(order_id, 10, "2025-03", AT)
+
+    def ledger_entry(order: str) -> dict[str, Any]:
+        return ledger.record_item(
+            order_id=order, customer_id=customer_id, points=10, month="2025-03", credited_at=AT, event_id="e"
+        )
+
+    await transactions.write([ledger_entry(order_id), accounts.save_item(account)])
+    stored = await accounts.get(customer_id)
+    assert stored is not None and stored.version == 1 and stored.points_balance == 10
+
+    # The same order again, from the stale state: both conditions lose.
+    with pytest.raises(TransactionCancelled) as duplicate:
+        await transactions.write([ledger_entry(order_id), accounts.save_item(account)])
+    assert duplicate.value.reasons == ["ConditionalCheckFailed", "ConditionalCheckFailed"]
+
+    # Another order from the stale state: only the version condition loses.
+    with pytest.raises(TransactionCancelled) as stale:
+        await transactions.write([ledger_entry(f"order-{uuid.uuid4()}"), accounts.save_item(account)])
+    assert not stale.value.condition_failed(0) and stale.value.condition_failed(1)
+    assert (await accounts.get(customer_id)) == stored
+
+
+async def test_segments_cover_every_account_once(aws: dict[str, Any], deployed_topology: DeployedTopology) -> None:
+    accounts, _ = _adapters(aws, deployed_topology)
+    transactions = DynamoDbTransactions(aws["dynamodb"])
+    mine = {f"customer-{uuid.uuid4()}" for _ in range(12)}
+    for customer_id in mine:
+        await transactions.write([accounts.save_item(LoyaltyAccount(customer_id=customer_id))])
+    seen: list[str] = []
+    for segment in range(4):
+        seen += [account.customer_id async for account in accounts.scan_segment(segment, 4)]
+    assert mine <= set(seen)
+    assert len(seen) == len(set(seen))
+    assert await accounts.count() >= len(mine)

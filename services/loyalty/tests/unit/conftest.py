@@ -1,0 +1,58 @@
+"""Fixtures of the loyalty unit tests: an order.created envelope factory and in-memory tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryLedger, InMemoryTables, InMemoryTransactions
+from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
+
+OrderEvent = Callable[..., EventEnvelope[Any]]
+
+
+@pytest.fixture
+def order_created() -> OrderEvent:
+    def build(
+        *,
+        customer_id: str = "customer-1",
+        total: str = "120.50",
+        order_id: str | None = None,
+        at: datetime | None = None,
+    ) -> EventEnvelope[Any]:
+        order = OrderCreated(
+            order_id=order_id or f"order-{uuid.uuid4()}",
+            customer_id=customer_id,
+            currency="EUR",
+            total=Decimal(total),
+            items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal(total)),),
+            payment_token="tok_test",
+            contact_ciphertext="Y2lwaGVy",
+        )
+        return new_envelope(order, correlation_id=order.order_id, occurred_at=at or datetime(2025, 3, 14, tzinfo=UTC))
+
+    return build
+
+
+@pytest.fixture
+def tables() -> InMemoryTables:
+    return InMemoryTables()
+
+
+@pytest.fixture
+def accounts(tables: InMemoryTables) -> InMemoryAccounts:
+    return InMemoryAccounts(tables)
+
+
+@pytest.fixture
+def ledger(tables: InMemoryTables) -> InMemoryLedger:
+    return InMemoryLedger(tables)
+
+
+@pytest.fixture
+def transactions(tables: InMemoryTables) -> InMemoryTransactions:
+    return InMemoryTransactions(tables)

@@ -1,0 +1,39 @@
+"""The DynamoDB item form of an account and the conditional writes built from it (no AWS involved)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shop_loyalty.adapters.accounts import DynamoDbAccounts, account_from_item
+from shop_loyalty.adapters.ledger import DynamoDbLedger
+from shop_loyalty.domain import LoyaltyAccount
+from shop_shared.aws import from_item
+
+AT = datetime(2025, 3, 14, 12, tzinfo=UTC)
+
+
+def test_account_round_trips_through_its_item() -> None:
+    account = LoyaltyAccount(customer_id="c1", version=3)
+    account.credit("o1", 1200, "2025-03", AT)
+    account.requalify("2025-03")
+    put = DynamoDbAccounts(None, "accounts").save_item(account)["Put"]
+    assert put["TableName"] == "accounts"
+    assert put["ConditionExpression"] == "attribute_not_exists(customer_id) OR version = :expected"
+    assert from_item(put["ExpressionAttributeValues"]) == {":expected": 3}
+    stored = account_from_item(put["Item"])
+    assert stored == account.model_copy(update={"version": 4})
+
+
+def test_a_new_account_expects_version_zero_and_has_no_tier_month() -> None:
+    put = DynamoDbAccounts(None, "accounts").save_item(LoyaltyAccount(customer_id="c1"))["Put"]
+    assert "tier_as_of" not in put["Item"]
+    assert put["Item"]["version"] == {"N": "1"}
+    assert from_item(put["ExpressionAttributeValues"]) == {":expected": 0}
+
+
+def test_ledger_entry_is_written_only_if_absent() -> None:
+    put = DynamoDbLedger("ledger").record_item(
+        order_id="o1", customer_id="c1", points=12, month="2025-03", credited_at=AT, event_id="e1"
+    )["Put"]
+    assert put["ConditionExpression"] == "attribute_not_exists(order_id)"
+    assert from_item(put["Item"])["points"] == 12

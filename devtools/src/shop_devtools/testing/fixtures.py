@@ -67,17 +67,24 @@ def start_service_process(
 ) -> Iterator[StartService]:
     """Start a real service process (`start_service_process("payment", extra_env={...})`), healthy on return.
 
-    Processes live until the end of the session unless the test stops them itself.
+    A process with the same name, port and extra environment that is still running is reused, so tests
+    of one session share services; a different configuration needs a port of its own. Processes live
+    until the end of the session unless a test stops them itself.
     """
-    started: list[ManagedProcess] = []
+    running: dict[tuple[str, int, tuple[tuple[str, str], ...]], ManagedProcess] = {}
     logs = tmp_path_factory.mktemp("service-logs")
 
     def start(name: str, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ManagedProcess:
         spec: ServiceSpec = PAYMENT_PROVIDER if name == PAYMENT_PROVIDER.name else SERVICES[name]
         port = port or service_ports[name]
+        key = (name, port, tuple(sorted((extra_env or {}).items())))
+        if key in running and running[key].running():
+            return running[key]
+        if any(other[1] == port and process.running() for other, process in running.items()):
+            raise RuntimeError(f"port {port} already serves {name} with another configuration; pass port=")
         env = service_env(spec, port, local_aws.env, deployed_topology, service_ports, extra_env)
-        process = start_service(spec, env, log_file=Path(logs) / f"{name}-{len(started)}.log")
-        started.append(process)
+        process = start_service(spec, env, log_file=Path(logs) / f"{name}-{port}-{len(running)}.log")
+        running[key] = process
         try:
             wait_until_ready(process, port)
         except Exception:
@@ -86,5 +93,5 @@ def start_service_process(
         return process
 
     yield start
-    for process in reversed(started):
+    for process in reversed(list(running.values())):
         process.stop()

@@ -1,0 +1,150 @@
+"""The simulated payment provider: outcomes by token, idempotency by key, injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from shop_devtools.payment_provider_sim import ProviderSimSettings, create_app
+
+
+def _client(**settings: object) -> httpx.AsyncClient:
+    app = create_app(ProviderSimSettings(**{"latency_ms": 0, **settings}))  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://provider")
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[httpx.AsyncClient]:
+    async with _client() as client:
+        yield client
+
+
+SUCCESS_TOKEN = "tok_success"
+
+
+def _charge(token: str = SUCCESS_TOKEN) -> dict[str, str]:
+    return {"amount": "39.98", "currency": "USD", "token": token, "idempotency_key": str(uuid.uuid4())}
+
+
+async def test_success_token_charges_and_is_listed(provider: httpx.AsyncClient) -> None:
+    body = _charge()
+    response = await provider.post("/v1/charges", json=body)
+
+    assert response.status_code == 201
+    answer = response.json()
+    assert answer["status"] == "succeeded" and answer["charge_id"].startswith("ch_")
+    listed = (await provider.get("/v1/charges", params={"idempotency_key": body["idempotency_key"]})).json()
+    assert [c["charge_id"] for c in listed["charges"]] == [answer["charge_id"]]
+    assert listed["charges"][0]["amount"] == "39.98"
+    assert "token" not in listed["charges"][0]
+
+
+@pytest.mark.parametrize(
+    ("token", "decline_code"),
+    [
+        ("tok_declined", "card_declined"),
+        ("tok_insufficient_funds", "insufficient_funds"),
+        ("tok_expired", "card_expired"),
+        ("tok_anything_else", "card_declined"),
+    ],
+)
+async def test_decline_tokens(provider: httpx.AsyncClient, token: str, decline_code: str) -> None:
+    body = _charge(token)
+    response = await provider.post("/v1/charges", json=body)
+
+    assert response.status_code == 402
+    assert response.json() == {"status": "declined", "decline_code": decline_code}
+    listed = await provider.get("/v1/charges", params={"idempotency_key": body["idempotency_key"]})
+    assert listed.json() == {"charges": []}
+
+
+async def test_same_key_returns_first_result_and_charges_once(provider: httpx.AsyncClient) -> None:
+    body = _charge()
+    first = await provider.post("/v1/charges", json=body)
+    again = await provider.post("/v1/charges", json=body)
+
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    listed = (await provider.get("/v1/charges", params={"idempotency_key": body["idempotency_key"]})).json()
+    assert len(listed["charges"]) == 1
+
+
+async def test_concurrent_requests_with_one_key_charge_once() -> None:
+    body = _charge()
+    async with _client(latency_ms=20) as client:
+        answers = await asyncio.gather(*(client.post("/v1/charges", json=body) for _ in range(5)))
+        listed = (await client.get("/v1/charges", params={"idempotency_key": body["idempotency_key"]})).json()
+
+    assert {a.json()["charge_id"] for a in answers} == {answers[0].json()["charge_id"]}
+    assert len(listed["charges"]) == 1
+
+
+async def test_reusing_a_key_with_other_parameters_is_refused(provider: httpx.AsyncClient) -> None:
+    body = _charge()
+    await provider.post("/v1/charges", json=body)
+    response = await provider.post("/v1/charges", json={**body, "amount": "1.00"})
+
+    assert response.status_code == 409
+
+
+async def test_invalid_request_is_422(provider: httpx.AsyncClient) -> None:
+    response = await provider.post("/v1/charges", json={"amount": "-1", "currency": "USD", "token": "tok_success"})
+
+    assert response.status_code == 422
+
+
+async def test_rate_limited_answers_429_with_retry_after_and_charges_nothing() -> None:
+    body = _charge()
+    async with _client(rate_limit_rate=1.0) as client:
+        response = await client.post("/v1/charges", json=body)
+        listed = (await client.get("/v1/charges")).json()
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert listed == {"charges": []}
+
+
+async def test_errors_answer_500_and_charge_nothing() -> None:
+    async with _client(error_rate=1.0) as client:
+        response = await client.post("/v1/charges", json=_charge())
+        listed = (await client.get("/v1/charges")).json()
+
+    assert response.status_code == 500
+    assert listed == {"charges": []}
+
+
+async def test_seeded_faults_are_reproducible() -> None:
+    async def statuses(seed: int) -> list[int]:
+        async with _client(error_rate=0.3, rate_limit_rate=0.3, seed=seed) as client:
+            return [(await client.post("/v1/charges", json=_charge())).status_code for _ in range(20)]
+
+    first = await statuses(7)
+    assert first == await statuses(7)
+    assert {201, 429, 500} <= set(first)
+
+
+async def test_latency_is_applied() -> None:
+    loop = asyncio.get_running_loop()
+    async with _client(latency_ms=200) as client:
+        started = loop.time()
+        await client.post("/v1/charges", json=_charge())
+        elapsed = loop.time() - started
+
+    assert elapsed >= 0.2
+
+
+async def test_health(provider: httpx.AsyncClient) -> None:
+    assert (await provider.get("/health")).json() == {"status": "ok"}
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVIDER_SIM_PORT", "9999")
+    monkeypatch.setenv("PROVIDER_SIM_ERROR_RATE", "0.25")
+    monkeypatch.setenv("PROVIDER_SIM_SEED", "3")
+    settings = ProviderSimSettings()
+
+    assert (settings.port, settings.error_rate, settings.seed, settings.latency_ms) == (9999, 0.25, 3, 50)
+    assert settings.host == "127.0.0.1" and settings.rate_limit_rate == 0.0

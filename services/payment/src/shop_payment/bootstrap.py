@@ -1,0 +1,92 @@
+"""The composition root: the only place that opens AWS clients and the provider's HTTP client."""
+
+from __future__ import annotations
+
+import functools
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import aioboto3
+import httpx
+from shop_shared.aws import open_client
+from shop_shared.messaging import EventBridgePublisher
+from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
+
+from . import handlers
+from .adapters.api_keys import ApiKeyVerifier, SecretsManagerApiKeySource
+from .adapters.payment_provider import HttpPaymentProvider
+from .adapters.payments_repository import DynamoDbPaymentRepository
+from .ports import EventRelay, PaymentProvider, PaymentRepository
+from .processing import PaymentProcessor
+from .settings import PaymentSettings
+
+__all__ = ["PaymentDependencies", "assemble", "bootstrap"]
+
+
+@dataclass(frozen=True)
+class PaymentDependencies:
+    repository: PaymentRepository
+    api_keys: ApiKeyVerifier
+    relay: EventRelay
+    processor: PaymentProcessor
+
+
+def assemble(
+    *,
+    repository: PaymentRepository,
+    provider: PaymentProvider,
+    api_keys: ApiKeyVerifier,
+    relay: EventRelay,
+    max_concurrent_payments: int,
+) -> PaymentDependencies:
+    """Wire the handlers to their ports; unit tests call this with fakes."""
+    process = functools.partial(handlers.process_payment, repository=repository, provider=provider, relay=relay)
+    processor = PaymentProcessor(process, max_concurrent=max_concurrent_payments)
+    return PaymentDependencies(repository=repository, api_keys=api_keys, relay=relay, processor=processor)
+
+
+async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentDependencies:
+    session = aioboto3.Session(region_name=settings.aws_region)
+    dynamodb = await open_client(stack, session, "dynamodb")
+    events = await open_client(stack, session, "events")
+    secretsmanager = await open_client(stack, session, "secretsmanager")
+
+    api_keys = ApiKeyVerifier(
+        SecretsManagerApiKeySource(secretsmanager, settings.api_key_secret_id),
+        reread_interval_seconds=settings.api_key_reread_interval_seconds,
+    )
+    await api_keys.load()
+
+    http_client = await stack.enter_async_context(
+        httpx.AsyncClient(
+            base_url=settings.provider_url,
+            timeout=httpx.Timeout(
+                connect=settings.provider_connect_timeout_seconds,
+                read=settings.provider_read_timeout_seconds,
+                write=settings.provider_connect_timeout_seconds,
+                pool=settings.provider_read_timeout_seconds,
+            ),
+            limits=httpx.Limits(max_connections=settings.max_concurrent_payments),
+        )
+    )
+    provider = HttpPaymentProvider(
+        http_client,
+        max_attempts=settings.provider_max_attempts,
+        backoff_initial_seconds=settings.provider_backoff_initial_seconds,
+        backoff_max_seconds=settings.provider_backoff_max_seconds,
+        max_retry_after_seconds=settings.provider_max_retry_after_seconds,
+    )
+
+    outbox = DynamoDbOutbox(dynamodb, settings.outbox_table)
+    relay = OutboxRelay(
+        outbox,
+        EventBridgePublisher(events, settings.event_bus_name),
+        sweep_interval_seconds=settings.outbox_sweep_interval_seconds,
+    )
+    return assemble(
+        repository=DynamoDbPaymentRepository(dynamodb, settings.payments_table, outbox),
+        provider=provider,
+        api_keys=api_keys,
+        relay=relay,
+        max_concurrent_payments=settings.max_concurrent_payments,
+    )

@@ -1,0 +1,122 @@
+"""The payment HTTP API: `POST /events` (the EventBridge API destination), `GET /payments/{id}`, `GET /health`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
+from shop_shared.http import ApiError, ErrorResponse, install_error_handlers
+from shop_shared.lifecycle import BackgroundWorkers
+from shop_shared.messaging import envelope_from_eventbridge_event
+
+from shop_payment import handlers
+from shop_payment.bootstrap import PaymentDependencies, bootstrap
+from shop_payment.domain import PaymentStatus
+from shop_payment.settings import PaymentSettings
+
+from .schemas import AcceptedResponse, PaymentView
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+Bootstrap = Callable[[PaymentSettings, AsyncExitStack], Awaitable[PaymentDependencies]]
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 422)}
+
+router = APIRouter()
+
+
+def _dependencies(request: Request) -> PaymentDependencies:
+    dependencies: PaymentDependencies = request.app.state.dependencies
+    return dependencies
+
+
+def _settings(request: Request) -> PaymentSettings:
+    settings: PaymentSettings = request.app.state.settings
+    return settings
+
+
+Dependencies = Annotated[PaymentDependencies, Depends(_dependencies)]
+Settings = Annotated[PaymentSettings, Depends(_settings)]
+
+
+@router.post("/events", status_code=202, response_model=AcceptedResponse, responses=ERRORS)
+async def receive_event(request: Request, dependencies: Dependencies, settings: Settings) -> JSONResponse:
+    """An EventBridge event, pushed by the API destination with the connection's API key."""
+    if not await dependencies.api_keys.verify(request.headers.get(settings.api_key_header)):
+        logger.warning("event rejected: missing or invalid API key")
+        raise ApiError(401, "unauthorized", "Missing or invalid API key.")
+    too_large = ApiError(413, "payload_too_large", f"An event is at most {settings.max_event_bytes} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_event_bytes:
+        raise too_large
+    body = await request.body()
+    if len(body) > settings.max_event_bytes:
+        raise too_large
+    try:
+        event = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ApiError(400, "invalid_json", "The body is not JSON.") from error
+    try:
+        envelope = envelope_from_eventbridge_event(event)
+    except UnknownEventType as error:
+        raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {error}") from error
+    except InvalidEvent as error:
+        raise ApiError(422, "invalid_event", str(error)) from error
+    if envelope.metadata.event_type != OrderCreated.event_type:
+        raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {envelope.metadata.event_type}")
+    accepted = await handlers.accept_order_created(envelope, dependencies.repository)
+    if accepted.payment.status is PaymentStatus.PENDING:
+        # A redelivery of a payment interrupted elsewhere is picked up here too; provider idempotency keeps it safe.
+        dependencies.processor.submit(accepted.payment.payment_id)
+    return JSONResponse(status_code=202, content=AcceptedResponse(payment_id=accepted.payment.payment_id).model_dump())
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentView, responses=ERRORS)
+async def get_payment(payment_id: str, dependencies: Dependencies) -> PaymentView:
+    payment = await dependencies.repository.get(payment_id)
+    if payment is None:
+        raise ApiError(404, "not_found", "No payment with this id.")
+    return PaymentView.of(payment)
+
+
+@router.get("/health", responses={503: {"description": "A background loop has stopped."}})
+async def health(request: Request) -> JSONResponse:
+    workers: BackgroundWorkers = request.app.state.workers
+    unhealthy = workers.unhealthy()
+    if unhealthy:
+        return JSONResponse(status_code=503, content={"status": "unhealthy", "loops": unhealthy})
+    return JSONResponse(content={"status": "ok"})
+
+
+def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            dependencies = await build(settings, stack)
+            workers = BackgroundWorkers()
+            workers.start("outbox-relay", dependencies.relay.run)
+            app.state.dependencies = dependencies
+            app.state.workers = workers
+            dependencies.processor.resume_pending(dependencies.repository.pending_ids)
+            try:
+                yield
+            finally:
+                # Payments first (their events go through the outbox), then the relay gets what time is left.
+                started = time.monotonic()
+                await dependencies.processor.shutdown(settings.shutdown_grace_seconds)
+                left = settings.shutdown_grace_seconds - (time.monotonic() - started)
+                await workers.shutdown(max(left, 1.0))
+
+    app = FastAPI(title="Payment service", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,41 @@
+"""Settings of the payment service (env prefix PAYMENT_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from shop_shared.settings import ServiceSettings
+
+__all__ = ["PaymentSettings"]
+
+
+class PaymentSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_")
+
+    port: int = Field(default=8001, ge=1, le=65535)
+    # Resources, named exactly as the topology's `services.payment` environment.
+    event_bus_name: str
+    payments_table: str
+    outbox_table: str
+    api_key_secret_id: str
+
+    api_key_header: str = "x-api-key"
+    api_key_reread_interval_seconds: float = Field(
+        default=30.0, ge=0, description="On a key mismatch the secret is re-read at most this often (rotation)."
+    )
+    max_event_bytes: int = Field(default=256 * 1024, description="EventBridge's own limit for one event.")
+
+    provider_url: str = Field(description="Base URL of the payment provider's API.")
+    provider_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    provider_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    provider_max_attempts: int = Field(default=5, ge=1)
+    provider_backoff_initial_seconds: float = Field(default=0.5, ge=0)
+    provider_backoff_max_seconds: float = Field(default=10.0, ge=0)
+    provider_max_retry_after_seconds: float = Field(
+        default=30.0, ge=0, description="A longer Retry-After is cut to this, so one payment cannot stall forever."
+    )
+    max_concurrent_payments: int = Field(
+        default=20, ge=1, description="Charges in flight at once (the provider is slow)."
+    )
+
+    outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)

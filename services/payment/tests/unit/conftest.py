@@ -1,0 +1,190 @@
+"""Fakes of the payment service's ports (in memory, no AWS, no network) and an app wired to them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from shop_payment.adapters.api_keys import ApiKeyVerifier
+from shop_payment.bootstrap import PaymentDependencies, assemble
+from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment, PaymentStatus
+from shop_payment.entrypoints.api import create_app
+from shop_payment.settings import PaymentSettings
+from shop_shared.contracts import EventEnvelope
+
+API_KEY = "test-api-key-0123456789"
+
+
+class InMemoryPaymentRepository:
+    def __init__(self) -> None:
+        self.payments: dict[str, Payment] = {}
+        self.outbox: list[EventEnvelope[Any]] = []
+
+    async def add(self, payment: Payment) -> bool:
+        if payment.payment_id in self.payments:
+            return False
+        self.payments[payment.payment_id] = payment
+        return True
+
+    async def get(self, payment_id: str) -> Payment | None:
+        return self.payments.get(payment_id)
+
+    async def pending_ids(self) -> list[str]:
+        return [p.payment_id for p in self.payments.values() if p.status is PaymentStatus.PENDING]
+
+    async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
+        current = self.payments.get(settled.payment_id)
+        if current is None or current.status is not PaymentStatus.PENDING:
+            return False
+        self.payments[settled.payment_id] = settled
+        self.outbox.append(envelope)
+        return True
+
+
+@dataclass
+class FakeProvider:
+    outcome: ChargeOutcome = field(default_factory=lambda: ChargeSucceeded(charge_id="ch_fake"))
+    requests: list[ChargeRequest] = field(default_factory=list)
+    release: asyncio.Event | None = None  # when set, each charge waits for it
+    running: int = 0
+    max_running: int = 0
+
+    async def charge(self, request: ChargeRequest) -> ChargeOutcome:
+        self.requests.append(request)
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        try:
+            if self.release is not None:
+                await self.release.wait()
+            await asyncio.sleep(0)
+            return self.outcome
+        finally:
+            self.running -= 1
+
+
+@dataclass
+class FakeRelay:
+    published: list[EventEnvelope[Any]] = field(default_factory=list)
+    fail_loop: bool = False
+
+    async def publish_committed(self, envelopes: Sequence[EventEnvelope[Any]]) -> None:
+        self.published.extend(envelopes)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.fail_loop:
+            raise RuntimeError("relay loop died")
+        await stop.wait()
+
+
+@dataclass
+class FakeKeySource:
+    key: str = API_KEY
+    reads: int = 0
+
+    async def read(self) -> str:
+        self.reads += 1
+        return self.key
+
+
+@dataclass
+class PaymentHarness:
+    """The app on fakes, its lifespan running, and an HTTP client bound to it."""
+
+    client: httpx.AsyncClient
+    repository: InMemoryPaymentRepository
+    provider: FakeProvider
+    relay: FakeRelay
+    keys: FakeKeySource
+    dependencies: PaymentDependencies
+
+
+def payment_settings(**overrides: Any) -> PaymentSettings:
+    values: dict[str, Any] = {
+        "event_bus_name": "bus",
+        "payments_table": "payments",
+        "outbox_table": "payment-outbox",
+        "api_key_secret_id": "payment-events-api-key",
+        "provider_url": "http://provider.invalid",
+        "shutdown_grace_seconds": 2.0,
+        **overrides,
+    }
+    return PaymentSettings(**values)
+
+
+async def start_harness(
+    stack: AsyncExitStack,
+    *,
+    repository: InMemoryPaymentRepository | None = None,
+    provider: FakeProvider | None = None,
+    relay: FakeRelay | None = None,
+    settings: PaymentSettings | None = None,
+) -> PaymentHarness:
+    repository = repository or InMemoryPaymentRepository()
+    provider = provider or FakeProvider()
+    relay = relay or FakeRelay()
+    keys = FakeKeySource()
+    settings = settings or payment_settings()
+    built: list[PaymentDependencies] = []
+
+    async def build(_: PaymentSettings, __: AsyncExitStack) -> PaymentDependencies:
+        api_keys = ApiKeyVerifier(keys, reread_interval_seconds=30.0)
+        await api_keys.load()
+        built.append(
+            assemble(
+                repository=repository, provider=provider, api_keys=api_keys, relay=relay, max_concurrent_payments=4
+            )
+        )
+        return built[0]
+
+    app = create_app(settings, build=build)
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    client = await stack.enter_async_context(
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://payment")
+    )
+    return PaymentHarness(client, repository, provider, relay, keys, built[0])
+
+
+@pytest.fixture
+def api_key() -> str:
+    return API_KEY
+
+
+@pytest.fixture
+def fakes() -> SimpleNamespace:
+    """The fake classes, for tests that build their own (test modules cannot import a conftest)."""
+    return SimpleNamespace(
+        Repository=InMemoryPaymentRepository, Provider=FakeProvider, Relay=FakeRelay, KeySource=FakeKeySource
+    )
+
+
+@pytest.fixture(name="start_harness")
+def start_harness_fixture() -> Callable[..., Awaitable[PaymentHarness]]:
+    """`await start_harness(stack, ...)` for tests that end the app's lifespan themselves."""
+    return start_harness
+
+
+@pytest.fixture
+def settings_factory() -> Callable[..., PaymentSettings]:
+    return payment_settings
+
+
+@pytest.fixture
+async def make_harness() -> AsyncIterator[Callable[..., Awaitable[PaymentHarness]]]:
+    """`await make_harness(provider=..., settings=...)`; everything started is stopped after the test."""
+    async with AsyncExitStack() as stack:
+
+        async def make(**kwargs: Any) -> PaymentHarness:
+            return await start_harness(stack, **kwargs)
+
+        yield make
+
+
+@pytest.fixture
+async def harness(make_harness: Callable[..., Awaitable[PaymentHarness]]) -> PaymentHarness:
+    return await make_harness()

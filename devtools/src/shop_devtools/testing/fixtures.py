@@ -1,5 +1,8 @@
-"""Session fixtures: the local AWS runtime, the topology provisioned under a per-session prefix, and
-real service processes on free ports. Everything started here is stopped here, by PID."""
+"""Test fixtures on the real local runtime.
+
+The emulators are shared by the whole session; each test module gets the topology provisioned under a
+prefix of its own and its own service processes on free ports, so events of one module never reach
+another module's consumers. Everything started here is stopped here, by PID."""
 
 from __future__ import annotations
 
@@ -43,22 +46,22 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     runtime.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def service_ports() -> dict[str, int]:
-    """Free ports for every service of this session, known before provisioning (API destinations)."""
+    """Free ports for every service of this module, known before provisioning (API destinations)."""
     return {name: free_port() for name in [*SERVICES, PAYMENT_PROVIDER.name]}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployed_topology(local_aws: LocalAws, service_ports: dict[str, int]) -> DeployedTopology:
-    """The whole topology, provisioned under a prefix of its own so sessions never share a resource."""
+    """The whole topology, provisioned under a prefix of this module's own (about 2 s)."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     urls = {name: f"http://127.0.0.1:{port}" for name, port in service_ports.items()}
     deployed, _ = provision(load_topology(), prefix, urls, session=boto3.Session())
     return deployed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_service_process(
     local_aws: LocalAws,
     deployed_topology: DeployedTopology,
@@ -68,8 +71,8 @@ def start_service_process(
     """Start a real service process (`start_service_process("payment", extra_env={...})`), healthy on return.
 
     A process with the same name, port and extra environment that is still running is reused, so tests
-    of one session share services; a different configuration needs a port of its own. Processes live
-    until the end of the session unless a test stops them itself.
+    of one module share services; a different configuration needs a port of its own. Processes live
+    until the end of the module unless a test stops them itself.
     """
     running: dict[tuple[str, int, tuple[tuple[str, str], ...]], ManagedProcess] = {}
     logs = tmp_path_factory.mktemp("service-logs")

@@ -50,17 +50,17 @@ class LocalStackOutbox:
         return [message for message in body["messages"] if address in message["Destination"].get("ToAddresses", [])]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def contact_sealer(deployed_topology: DeployedTopology) -> ContactSealer:
     return ContactSealer(deployed_topology.kms_alias("customer-contact"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def localstack_outbox(local_aws: Any) -> LocalStackOutbox:
     return LocalStackOutbox(os.environ["AWS_ENDPOINT_URL"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def notifications_url(start_service_process: StartService, service_ports: dict[str, int]) -> str:
     """The notifications service of this session (the fixture reuses a running one of the same configuration)."""
     start_service_process("notifications")

@@ -1,0 +1,130 @@
+"""End to end over HTTP: a paid order, a declined order, loyalty credited once, and a tier-changing batch run.
+
+Every service runs as a real process on 127.0.0.1 against the local AWS runtime, wired only through
+EventBridge, SQS, the API destination and the Step Functions activity.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+from shop_devtools.batch import execute
+from shop_devtools.testing.events import wait_until
+from shop_shared.topology import DeployedTopology
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ["payment-provider", "payment", "order", "loyalty", "notifications", "batch-worker"]
+
+
+@pytest.fixture(scope="module")
+async def urls(start_service_process, service_ports: dict[str, int]) -> AsyncIterator[dict[str, str]]:
+    for name in SERVICES:
+        start_service_process(name)
+    yield {name: f"http://127.0.0.1:{service_ports[name]}" for name in SERVICES}
+
+
+def order_request(customer_id: str, token: str, unit_price: str, quantity: int = 1) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "currency": "USD",
+        "items": [{"sku": "SKU-1", "quantity": quantity, "unit_price": unit_price}],
+        "payment_token": token,
+        "contact": {"phone": "+15555550100"},
+    }
+
+
+async def order_status(client: httpx.AsyncClient, order_url: str, order_id: str, wanted: str) -> dict[str, Any] | None:
+    response = await client.get(f"{order_url}/orders/{order_id}")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body if body["status"] == wanted else None
+
+
+async def sent_notifications(client: httpx.AsyncClient, url: str, customer_id: str, template: str) -> list[dict]:
+    response = await client.get(f"{url}/customers/{customer_id}/notifications")
+    assert response.status_code == 200
+    return [n for n in response.json()["notifications"] if n["template"] == template and n["status"] == "SENT"]
+
+
+async def test_paid_order_credits_points_once_and_the_batch_upgrades_the_tier(
+    urls: dict[str, str], deployed_topology: DeployedTopology
+) -> None:
+    customer = f"c-e2e-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(f"{urls['order']}/orders", json=order_request(customer, "tok_success", "600.00", 2))
+        assert created.status_code == 201, created.text
+        order = created.json()
+        assert order["status"] == "PENDING_PAYMENT" and order["total"] == "1200.00"
+
+        paid = await wait_until(
+            lambda: order_status(client, urls["order"], order["order_id"], "PAID"), timeout=30, message="order PAID"
+        )
+        assert [step["status"] for step in paid["status_history"]] == ["PENDING_PAYMENT", "PAID"]
+
+        async def loyalty() -> dict[str, Any] | None:
+            response = await client.get(f"{urls['loyalty']}/customers/{customer}/loyalty")
+            return response.json() if response.status_code == 200 else None
+
+        account = await wait_until(loyalty, timeout=30, message="points credited")
+        assert account["points_balance"] == 1200 and account["tier"] == "BRONZE"
+        await wait_until(
+            lambda: sent_notifications(client, urls["notifications"], customer, "order_confirmed"),
+            timeout=30,
+            message="order confirmation sent",
+        )
+
+        # The monthly run: 1,200 points in the last 12 months qualify for SILVER.
+        result = await asyncio.to_thread(
+            execute,
+            boto3.client("stepfunctions"),
+            deployed_topology.name("loyalty-tiers"),
+            {"chunk_size": 50},
+            timeout=120,
+        )
+        assert result["status"] == "SUCCEEDED", result
+        summary = result["summary"]
+        assert summary["customers_processed"] >= 1 and summary["tier_changes"].get("SILVER", 0) >= 1
+        assert summary["failed_chunks"] == []
+
+        account = (await client.get(f"{urls['loyalty']}/customers/{customer}/loyalty")).json()
+        assert account["tier"] == "SILVER" and account["points_balance"] == 1200  # still credited exactly once
+        await wait_until(
+            lambda: sent_notifications(client, urls["notifications"], customer, "tier_changed"),
+            timeout=30,
+            message="tier offer sent",
+        )
+
+
+async def test_declined_order_fails_payment_and_asks_for_new_details(urls: dict[str, str]) -> None:
+    customer = f"c-e2e-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(f"{urls['order']}/orders", json=order_request(customer, "tok_declined", "19.99"))
+        assert created.status_code == 201, created.text
+        order_id = created.json()["order_id"]
+        failed = await wait_until(
+            lambda: order_status(client, urls["order"], order_id, "PAYMENT_FAILED"),
+            timeout=30,
+            message="order PAYMENT_FAILED",
+        )
+        assert failed["total"] == "19.99"
+        [notification] = await wait_until(
+            lambda: sent_notifications(client, urls["notifications"], customer, "payment_failed"),
+            timeout=30,
+            message="payment-failed notification",
+        )
+        assert "payment" in notification["message"].lower() and "update" in notification["message"].lower()
+        assert "5555550100" not in json.dumps(notification)  # the destination is masked
+
+
+async def test_invalid_order_is_rejected_with_a_clear_422(urls: dict[str, str]) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{urls['order']}/orders", json={"customer_id": "c-1", "items": []})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and error["details"]

@@ -23,6 +23,9 @@ from .processes import ManagedProcess
 
 __all__ = ["EmulatorEndpoints", "aws_environment", "ensure_emulator_venv", "start_localstack", "start_moto"]
 
+# The emulators keep no state worth a graceful stop, and LocalStack's shutdown otherwise waits out the
+# long polls of clients that are already gone.
+EMULATOR_STOP_TIMEOUT = 5.0
 LOCALSTACK_SERVICES = "events,sqs,sns,ses,stepfunctions,secretsmanager,kms,logs,iam,sts"
 
 
@@ -109,6 +112,7 @@ def start_localstack(port: int, data_dir: Path, *, log_file: Path | None, echo: 
         env=env,
         log_file=log_file,
         echo=echo,
+        stop_timeout=EMULATOR_STOP_TIMEOUT,
     )
 
 
@@ -120,6 +124,7 @@ def start_moto(port: int, *, log_file: Path | None, echo: IO[str] | None) -> Man
         env=_base_env(),
         log_file=log_file,
         echo=echo,
+        stop_timeout=EMULATOR_STOP_TIMEOUT,
     )
 
 

@@ -28,8 +28,10 @@ class ManagedProcess:
         cwd: Path | None = None,
         log_file: Path | None = None,
         echo: IO[str] | None = None,
+        stop_timeout: float = 10.0,
     ) -> None:
         self.label = label
+        self.stop_timeout = stop_timeout
         self._log_file = log_file.open("a", encoding="utf-8") if log_file else None
         self._echo = echo
         self.process = subprocess.Popen(
@@ -53,9 +55,9 @@ class ManagedProcess:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM the process group, then SIGKILL what is left after `timeout` seconds."""
-        stop_process_group(self.pid, timeout)
+    def stop(self, timeout: float | None = None) -> int | None:
+        """SIGTERM the process group, then SIGKILL what is left after `timeout` (default `stop_timeout`) seconds."""
+        stop_process_group(self.pid, self.stop_timeout if timeout is None else timeout)
         self._pump.join(timeout=2)
         if self._log_file:
             self._log_file.close()

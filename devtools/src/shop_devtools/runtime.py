@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -29,6 +30,17 @@ class LocalAws:
         self.started.clear()
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        # Like the servers themselves: connections in TIME_WAIT do not make a port busy, a listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def configured_endpoints() -> EmulatorEndpoints:
     return EmulatorEndpoints(
         localstack_port=int(os.environ.get("LOCALSTACK_PORT", "4566")),
@@ -47,6 +59,9 @@ def start_local_aws(
     """Reuse healthy emulators on `endpoints`, or start both there and wait until they are healthy."""
     if reuse and endpoints.healthy():
         return LocalAws(endpoints)
+    for port in (endpoints.localstack_port, endpoints.dynamodb_port):
+        if port_in_use(port):
+            raise RuntimeError(f"port {port} is taken (an emulator still stopping, or `make start` running?)")
     data_dir = data_dir or LOCAL_DIR / "localstack" / str(endpoints.localstack_port)
     log_dir = log_dir or LOCAL_DIR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import boto3
@@ -82,7 +83,9 @@ def run_system() -> int:
     finally:
         _say("stopping everything...")
         for process in reversed(started):
-            process.stop()
+            began = time.monotonic()
+            code = process.stop()
+            _say(f"{process.label} stopped (exit {code}) in {time.monotonic() - began:.1f} s")
         READY_FILE.unlink(missing_ok=True)
         SUPERVISOR_STATE.unlink(missing_ok=True)
         _say("stopped")

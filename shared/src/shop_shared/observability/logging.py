@@ -10,6 +10,12 @@ import structlog
 __all__ = ["configure_logging"]
 
 
+def _drop_color_message(_: object, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """uvicorn adds an ANSI-coloured copy of each message; it has no place in JSON logs."""
+    event.pop("color_message", None)
+    return event
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """One JSON object per line, with the service name, level, timestamp and any `extra=` fields."""
     shared_processors: list[structlog.typing.Processor] = [
@@ -17,6 +23,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(

@@ -51,4 +51,5 @@ test-unit: sync ## only the fast tests (no emulators)
 	$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
 test: lint ## the full suite: lint, unit, integration and end-to-end tests against the real local runtime
-	$(RUN) pytest $(PYTEST_ARGS)
+	@$(RUN) pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$status

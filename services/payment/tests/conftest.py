@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from shop_devtools.testing.events import as_eventbridge_event
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 
 OrderCreatedFactory = Callable[..., EventEnvelope[OrderCreated]]
@@ -35,18 +36,4 @@ def order_created() -> OrderCreatedFactory:
 @pytest.fixture
 def eventbridge_event() -> EventFactory:
     """The whole event as an EventBridge API destination POSTs it."""
-
-    def build(envelope: EventEnvelope[Any]) -> dict[str, Any]:
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": envelope.metadata.event_type,
-            "source": envelope.metadata.source,
-            "account": "000000000000",
-            "time": envelope.metadata.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1",
-            "resources": [],
-            "detail": envelope.to_detail(),
-        }
-
-    return build
+    return as_eventbridge_event

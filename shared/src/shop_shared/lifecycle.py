@@ -44,7 +44,10 @@ class BackgroundWorkers:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def start(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-        self._tasks[name] = asyncio.create_task(loop(self.stop), name=name)
+        async def run() -> None:
+            await loop(self.stop)
+
+        self._tasks[name] = asyncio.create_task(run(), name=name)
 
     def unhealthy(self) -> list[str]:
         """Loops that ended although no stop was asked for (the health check reports them)."""

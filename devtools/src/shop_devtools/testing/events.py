@@ -1,4 +1,5 @@
-"""Test helper: catch the events a test expects on the bus, with a temporary rule and queue."""
+"""Test helpers for events and queues: catch what reaches the bus, build what EventBridge delivers,
+and wait, always with a deadline, for a condition or for a queue to be drained."""
 
 from __future__ import annotations
 
@@ -14,33 +15,62 @@ import aioboto3
 from shop_shared.contracts import EventEnvelope
 from shop_shared.messaging import envelope_from_sqs_body
 
-__all__ = ["EventCapture", "capture_events", "wait_until"]
+__all__ = ["EventCapture", "as_eventbridge_event", "capture_events", "wait_until", "wait_until_drained"]
+
+QUEUE_COUNTERS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
 
 
 class EventCapture:
+    """What a capture queue received: every copy in `received` (envelopes) and `bodies` (raw SQS bodies)."""
+
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self.received: list[EventEnvelope[Any]] = []
+        self.bodies: list[str] = []
+
+    async def receive(self, wait_seconds: int = 1) -> list[EventEnvelope[Any]]:
+        """One long poll: the events it brought (also added to `received`), deleted from the queue."""
+        response = await self._sqs.receive_message(
+            QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        )
+        arrived: list[EventEnvelope[Any]] = []
+        for message in response.get("Messages", []):
+            arrived.append(envelope_from_sqs_body(message["Body"]))
+            self.bodies.append(message["Body"])
+            await self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.received.extend(arrived)
+        return arrived
 
     async def wait_for(
-        self, predicate: Callable[[EventEnvelope[Any]], bool], *, count: int = 1, timeout: float = 20.0
+        self,
+        predicate: Callable[[EventEnvelope[Any]], bool] = lambda _: True,
+        *,
+        count: int = 1,
+        timeout: float = 20.0,
     ) -> list[EventEnvelope[Any]]:
-        """Receive until `count` events match `predicate`, or fail after `timeout` seconds."""
+        """Receive until `count` different events (by event id: a redelivered copy counts once) match
+        `predicate`, or fail after `timeout` seconds; returns the first copy of each matching event."""
         deadline = time.monotonic() + timeout
         while True:
-            matching = [envelope for envelope in self.received if predicate(envelope)]
+            matching: dict[str, EventEnvelope[Any]] = {}
+            for envelope in self.received:
+                if predicate(envelope):
+                    matching.setdefault(str(envelope.metadata.event_id), envelope)
             if len(matching) >= count:
-                return matching
+                return list(matching.values())
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"expected {count} matching events within {timeout} s, got {len(matching)}")
-            response = await self._sqs.receive_message(
-                QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=max(1, min(5, int(remaining)))
-            )
-            for message in response.get("Messages", []):
-                self.received.append(envelope_from_sqs_body(message["Body"]))
-                await self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+            await self.receive(wait_seconds=max(1, min(5, int(remaining))))
+
+    async def listen(self, seconds: float) -> list[EventEnvelope[Any]]:
+        """Everything that arrives within `seconds` (to show that nothing more comes)."""
+        deadline = time.monotonic() + seconds
+        arrived: list[EventEnvelope[Any]] = []
+        while (remaining := deadline - time.monotonic()) > 0:
+            arrived.extend(await self.receive(wait_seconds=max(1, min(5, int(remaining)))))
+        return arrived
 
 
 @asynccontextmanager
@@ -54,15 +84,49 @@ async def capture_events(bus_name: str, event_pattern: dict[str, Any]) -> AsyncI
             queue_arn = (await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"]))["Attributes"][
                 "QueueArn"
             ]
-            await events.put_rule(Name=name, EventBusName=bus_name, EventPattern=json.dumps(event_pattern))
-            await events.put_targets(Rule=name, EventBusName=bus_name, Targets=[{"Id": "capture", "Arn": queue_arn}])
+            rule_arn = (
+                await events.put_rule(Name=name, EventBusName=bus_name, EventPattern=json.dumps(event_pattern))
+            )["RuleArn"]
             try:
+                # As on AWS, the queue takes messages only from this rule.
+                policy = _rule_may_send(queue_arn, rule_arn)
+                await sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
+                await events.put_targets(
+                    Rule=name, EventBusName=bus_name, Targets=[{"Id": "capture", "Arn": queue_arn}]
+                )
                 yield EventCapture(sqs, queue_url)
             finally:
                 await events.remove_targets(Rule=name, EventBusName=bus_name, Ids=["capture"])
                 await events.delete_rule(Name=name, EventBusName=bus_name)
         finally:
             await sqs.delete_queue(QueueUrl=queue_url)
+
+
+def _rule_may_send(queue_arn: str, rule_arn: str) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def as_eventbridge_event(envelope: EventEnvelope[Any]) -> dict[str, Any]:
+    """The whole event as EventBridge delivers it (an API destination's body, a rule's SQS message):
+    our envelope is the `detail`."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": envelope.metadata.event_type,
+        "source": envelope.metadata.source,
+        "account": "000000000000",
+        "time": envelope.metadata.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": envelope.to_detail(),
+    }
 
 
 async def wait_until(
@@ -77,3 +141,16 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} not reached within {timeout} s")
         await asyncio.sleep(interval)
+
+
+async def wait_until_drained(sqs: Any, queue_url: str, *, timeout: float = 20.0) -> None:
+    """Until nothing waits in the queue or is in flight: every message was handled and deleted."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(QUEUE_COUNTERS))
+        counters = {name: response["Attributes"][name] for name in QUEUE_COUNTERS}
+        if all(value == "0" for value in counters.values()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{queue_url} not drained within {timeout} s: {counters}")
+        await asyncio.sleep(0.2)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import aioboto3
 import boto3
 import pytest
 from shop_shared.topology import DeployedTopology, load_topology
@@ -22,6 +26,17 @@ from shop_devtools.runtime import LocalAws, configured_endpoints, start_local_aw
 from shop_devtools.services import PAYMENT_PROVIDER, SERVICES, ServiceSpec, service_env, start_service, wait_until_ready
 
 StartService = Callable[..., ManagedProcess]
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """aioboto3 clients on the emulators, for what a test sets up and checks itself."""
+
+    dynamodb: Any
+    events: Any
+    kms: Any
+    sqs: Any
+    stepfunctions: Any
 
 
 def free_port() -> int:
@@ -44,6 +59,18 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
             patch.setenv(key, value)
         yield runtime
     runtime.stop()
+
+
+@pytest.fixture(scope="module")
+async def aws(local_aws: LocalAws) -> AsyncIterator[AwsClients]:
+    """The module's aioboto3 clients (`aws.sqs`, `aws.dynamodb` ...), closed after its last test."""
+    session = aioboto3.Session()
+    async with AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(session.client(name))
+            for name in ("dynamodb", "events", "kms", "sqs", "stepfunctions")
+        }
+        yield AwsClients(**clients)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from shop_batch_worker.domain import tier_changed_event_id
 from shop_devtools.processes import ManagedProcess
+from shop_devtools.testing.events import EventCapture
+from shop_devtools.testing.fixtures import AwsClients
 from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbTransactions
 from shop_loyalty.domain import LoyaltyAccount, month_of, shift_month
-from shop_shared.messaging import envelope_from_sqs_body
+from shop_shared.contracts import EventEnvelope
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -67,29 +69,24 @@ async def _run_to_success(sfn: Any, state_machine_arn: str) -> dict[str, Any]:
     pytest.fail(f"execution still {status} after {RUN_DEADLINE_SECONDS:.0f} s")
 
 
-async def _receive_tier_events(sqs: Any, queue_url: str, wanted: set[str], seconds: float) -> dict[str, list[Any]]:
-    """Tier events of `wanted` customers until each has one or `seconds` passed, by customer."""
-    received: dict[str, list[Any]] = {}
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not wanted <= set(received):
-        response = await sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        for message in response.get("Messages", []):
-            envelope = envelope_from_sqs_body(message["Body"])
-            if envelope.data.customer_id in wanted:
-                received.setdefault(envelope.data.customer_id, []).append(envelope)
-            await sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+def _by_customer(envelopes: list[EventEnvelope[Any]], wanted: set[str]) -> dict[str, list[EventEnvelope[Any]]]:
+    """The tier events of `wanted` customers, by customer."""
+    received: dict[str, list[EventEnvelope[Any]]] = {}
+    for envelope in envelopes:
+        if envelope.data.customer_id in wanted:
+            received.setdefault(envelope.data.customer_id, []).append(envelope)
     return received
 
 
 async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
     batch_worker: ManagedProcess,
     deployed_topology: DeployedTopology,
-    aws: dict[str, Any],
-    tier_events_queue: str,
+    aws: AwsClients,
+    tier_events: EventCapture,
 ) -> None:
     month = month_of(datetime.now(UTC))
-    accounts = DynamoDbAccounts(aws["dynamodb"], deployed_topology.name("loyalty-accounts"))
-    transactions = DynamoDbTransactions(aws["dynamodb"])
+    accounts = DynamoDbAccounts(aws.dynamodb, deployed_topology.name("loyalty-accounts"))
+    transactions = DynamoDbTransactions(aws.dynamodb)
     customers = _customers(month)
     for account, _ in customers.values():
         await transactions.write([accounts.save_item(account)])
@@ -97,9 +94,9 @@ async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
     assert len(changed) == 18
 
     state_machine = deployed_topology.arns["state_machine:loyalty-tiers"]
-    summary = await _run_to_success(aws["sfn"], state_machine)
+    summary = await _run_to_success(aws.stepfunctions, state_machine)
 
-    # The table is shared with the session's other tests: totals are at least ours.
+    # The table is shared with the module's other tests: totals are at least ours.
     assert summary["as_of"] == month
     assert summary["failed_chunks"] == []
     assert summary["chunks"] >= 3
@@ -120,7 +117,10 @@ async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
             # Only a change is written: an unchanged account stays exactly as it was.
             assert stored == account.model_copy(update={"version": 1}), customer_id
 
-    events = await _receive_tier_events(aws["sqs"], tier_events_queue, changed, EVENTS_DEADLINE_SECONDS)
+    await tier_events.wait_for(
+        lambda envelope: envelope.data.customer_id in changed, count=len(changed), timeout=EVENTS_DEADLINE_SECONDS
+    )
+    events = _by_customer(tier_events.received, changed)
     assert set(events) == changed, f"no tier event for {sorted(changed - set(events))}"
     for customer_id, envelopes in events.items():
         # Redelivery may repeat an event, never with another id.
@@ -130,11 +130,11 @@ async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
         assert (data.previous_tier, data.new_tier, data.as_of) == (account.tier, expected_tier, month)
 
     # A rerun for the same month reports the changes again but changes and publishes nothing.
-    rerun = await _run_to_success(aws["sfn"], state_machine)
+    rerun = await _run_to_success(aws.stepfunctions, state_machine)
     assert rerun["failed_chunks"] == []
     assert rerun["tier_changes"]["SILVER"] >= 12 and rerun["downgrades"] >= 3
     for customer_id in changed:
         stored = await accounts.get(customer_id)
         assert stored is not None and stored.version == 2
-    again = await _receive_tier_events(aws["sqs"], tier_events_queue, changed, 3.0)
+    again = _by_customer(await tier_events.listen(3.0), changed)
     assert again == {}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryTables, InMemoryTransactions, PendingWrite
+from shop_loyalty.adapters.memory import InMemoryLoyalty, PendingWrite
 from shop_shared.contracts import EventEnvelope
 
 
@@ -32,18 +32,8 @@ class RecordingPublisher:
 
 
 @pytest.fixture
-def tables() -> InMemoryTables:
-    return InMemoryTables()
-
-
-@pytest.fixture
-def accounts(tables: InMemoryTables) -> InMemoryAccounts:
-    return InMemoryAccounts(tables)
-
-
-@pytest.fixture
-def transactions(tables: InMemoryTables) -> InMemoryTransactions:
-    return InMemoryTransactions(tables)
+def loyalty() -> InMemoryLoyalty:
+    return InMemoryLoyalty()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from shop_batch_worker.domain import RecomputeTiersTask, tier_changed_event_id
 from shop_batch_worker.handlers import ConcurrentUpdate, recompute_tiers
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryTables, InMemoryTransactions
+from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryLoyalty, InMemoryTransactions
 from shop_loyalty.domain import LoyaltyAccount
 
 AT = datetime(2025, 3, 14, tzinfo=UTC)
@@ -26,23 +26,30 @@ def _store(accounts: InMemoryAccounts) -> None:
     accounts.put(LoyaltyAccount(customer_id="stays-bronze", points_by_month={"2025-03": 999}, version=1))
 
 
-async def _run(accounts: Any, transactions: Any, outbox: Any, publisher: Any, task: RecomputeTiersTask = TASK) -> Any:
+async def _run(
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any, transactions: InMemoryTransactions | None = None
+) -> Any:
     return await recompute_tiers(
-        task, accounts=accounts, transactions=transactions, outbox=outbox, publisher=publisher, max_parallel_writes=2
+        TASK,
+        accounts=loyalty.accounts,
+        transactions=transactions or loyalty.transactions,
+        outbox=outbox,
+        publisher=publisher,
+        max_parallel_writes=2,
     )
 
 
 async def test_changes_are_saved_with_their_events_and_published(
-    accounts: InMemoryAccounts, transactions: InMemoryTransactions, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
-    _store(accounts)
-    result = await _run(accounts, transactions, outbox, publisher)
+    _store(loyalty.accounts)
+    result = await _run(loyalty, outbox, publisher)
     assert (result.segment, result.customers) == (0, 5)
     assert result.tier_changes == {"BRONZE": 1, "SILVER": 1, "GOLD": 1, "PLATINUM": 0}
     assert (result.upgrades, result.downgrades) == (2, 1)
     assert set(result.phase_seconds) == {"read", "compute", "write", "publish"}
 
-    tiers = {cid: (await accounts.get(cid)) for cid in ("to-silver", "to-gold", "to-bronze", "stays-silver")}
+    tiers = {cid: (await loyalty.accounts.get(cid)) for cid in ("to-silver", "to-gold", "to-bronze", "stays-silver")}
     assert {cid: (a.tier, a.previous_tier, a.tier_as_of, a.version) for cid, a in tiers.items() if a} == {
         "to-silver": ("SILVER", "BRONZE", "2025-03", 2),
         "to-gold": ("GOLD", "BRONZE", "2025-03", 2),
@@ -65,25 +72,21 @@ async def test_changes_are_saved_with_their_events_and_published(
 
 
 async def test_a_rerun_of_the_chunk_reports_the_same_and_emits_nothing(
-    accounts: InMemoryAccounts,
-    tables: InMemoryTables,
-    transactions: InMemoryTransactions,
-    outbox: Any,
-    publisher: Any,
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
-    _store(accounts)
-    first = await _run(accounts, transactions, outbox, publisher)
-    writes, events = tables.transactions, len(publisher.published)
-    second = await _run(accounts, transactions, outbox, publisher)
+    _store(loyalty.accounts)
+    first = await _run(loyalty, outbox, publisher)
+    writes, events = loyalty.tables.transactions, len(publisher.published)
+    second = await _run(loyalty, outbox, publisher)
     assert second.model_dump(exclude={"phase_seconds"}) == first.model_dump(exclude={"phase_seconds"})
-    assert tables.transactions == writes
+    assert loyalty.tables.transactions == writes
     assert len(publisher.published) == events
 
 
 async def test_a_chunk_interrupted_halfway_finishes_the_rest_on_rerun(
-    accounts: InMemoryAccounts, tables: InMemoryTables, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
-    _store(accounts)
+    _store(loyalty.accounts)
 
     class FailsOnce(InMemoryTransactions):
         calls = 0
@@ -95,12 +98,12 @@ async def test_a_chunk_interrupted_halfway_finishes_the_rest_on_rerun(
             await super().write(items)
 
     with pytest.raises(RuntimeError, match="connection reset"):
-        await _run(accounts, FailsOnce(tables), outbox, publisher)
+        await _run(loyalty, outbox, publisher, FailsOnce(loyalty.tables))
     committed_first = set(outbox.entries)
     assert 1 <= len(committed_first) < 3
     assert publisher.published == []  # left to the outbox sweep
 
-    rerun = await _run(accounts, InMemoryTransactions(tables), outbox, publisher)
+    rerun = await _run(loyalty, outbox, publisher, InMemoryTransactions(loyalty.tables))
     assert rerun.tier_changes == {"BRONZE": 1, "SILVER": 1, "GOLD": 1, "PLATINUM": 0}
     assert (rerun.upgrades, rerun.downgrades) == (2, 1)
     # The rerun commits only what the first attempt had not, so no event is stored twice.
@@ -109,52 +112,54 @@ async def test_a_chunk_interrupted_halfway_finishes_the_rest_on_rerun(
         outbox.entries
     ) - committed_first
     for customer_id in ("to-silver", "to-gold", "to-bronze"):
-        account = await accounts.get(customer_id)
+        account = await loyalty.accounts.get(customer_id)
         assert account is not None and (account.tier_as_of, account.version) == ("2025-03", 2)
 
 
 async def test_a_credit_racing_the_save_is_requalified_on_the_fresh_account(
-    accounts: InMemoryAccounts, tables: InMemoryTables, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
-    accounts.put(LoyaltyAccount(customer_id="racer", points_by_month={"2025-03": 4500}, version=1))
+    loyalty.accounts.put(LoyaltyAccount(customer_id="racer", points_by_month={"2025-03": 4500}, version=1))
 
     def credit_meanwhile() -> None:
         # An order credited between the scan and the save pushes the customer past GOLD.
-        fresh = LoyaltyAccount.model_validate(tables.accounts["racer"])
+        fresh = LoyaltyAccount.model_validate(loyalty.tables.accounts["racer"])
         fresh.credit("late-order", 600, "2025-03", AT)
-        accounts.save_item(fresh).apply()
+        loyalty.accounts.save_item(fresh).apply()
 
-    transactions = InMemoryTransactions(tables, before_write=credit_meanwhile)
-    result = await _run(accounts, transactions, outbox, publisher)
+    transactions = InMemoryTransactions(loyalty.tables, before_write=credit_meanwhile)
+    result = await _run(loyalty, outbox, publisher, transactions)
     assert result.tier_changes["GOLD"] == 1 and result.tier_changes["SILVER"] == 0
-    stored = await accounts.get("racer")
+    stored = await loyalty.accounts.get("racer")
     assert stored is not None and (stored.tier, stored.points_balance, stored.version) == ("GOLD", 600, 3)
     assert [envelope.data.new_tier for envelope in publisher.published] == ["GOLD"]
     assert transactions.cancelled == 1
 
 
 async def test_an_account_that_never_stops_changing_fails_the_chunk(
-    accounts: InMemoryAccounts, tables: InMemoryTables, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
-    accounts.put(LoyaltyAccount(customer_id="busy", points_by_month={"2025-03": 1500}, version=1))
+    loyalty.accounts.put(LoyaltyAccount(customer_id="busy", points_by_month={"2025-03": 1500}, version=1))
 
     class AlwaysRaced(InMemoryTransactions):
         async def write(self, items: Any) -> None:
             # Someone saves the account between every read and write of ours.
-            tables.accounts["busy"]["version"] += 1
+            loyalty.tables.accounts["busy"]["version"] += 1
             await super().write(items)
 
     with pytest.raises(ConcurrentUpdate):
-        await _run(accounts, AlwaysRaced(tables), outbox, publisher)
+        await _run(loyalty, outbox, publisher, AlwaysRaced(loyalty.tables))
     assert outbox.entries == {} and publisher.published == []
 
 
 async def test_a_large_chunk_is_saved_in_rounds_and_published_once(
-    accounts: InMemoryAccounts, tables: InMemoryTables, transactions: InMemoryTransactions, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
 ) -> None:
     for number in range(25):
-        accounts.put(LoyaltyAccount(customer_id=f"c{number:02d}", points_by_month={"2025-03": 20_000}, version=1))
-    result = await _run(accounts, transactions, outbox, publisher)  # saves in rounds of 10
+        loyalty.accounts.put(
+            LoyaltyAccount(customer_id=f"c{number:02d}", points_by_month={"2025-03": 20_000}, version=1)
+        )
+    result = await _run(loyalty, outbox, publisher)  # saves in rounds of 10
     assert (result.customers, result.tier_changes["PLATINUM"], result.upgrades) == (25, 25, 25)
-    assert tables.transactions == 25
+    assert loyalty.tables.transactions == 25
     assert sorted(envelope.data.customer_id for envelope in publisher.published) == [f"c{n:02d}" for n in range(25)]

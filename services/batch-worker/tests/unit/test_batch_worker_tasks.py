@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from shop_batch_worker.entrypoints.worker import build_worker_pool, task_handlers
 from shop_batch_worker.settings import BatchSettings
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryTransactions
+from shop_loyalty.adapters.memory import InMemoryLoyalty
 from shop_loyalty.domain import LoyaltyAccount
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
@@ -43,18 +43,12 @@ def sfn() -> RecordingStepFunctions:
 
 
 @pytest.fixture
-def pool(
-    sfn: RecordingStepFunctions,
-    accounts: InMemoryAccounts,
-    transactions: InMemoryTransactions,
-    outbox: Any,
-    publisher: Any,
-) -> Any:
+def pool(sfn: RecordingStepFunctions, loyalty: InMemoryLoyalty, outbox: Any, publisher: Any) -> Any:
     for number in range(7):
-        accounts.put(LoyaltyAccount(customer_id=f"c{number}", points_by_month={"2025-03": 1000 * number}))
+        loyalty.accounts.put(LoyaltyAccount(customer_id=f"c{number}", points_by_month={"2025-03": 1000 * number}))
     handlers = task_handlers(
-        accounts=accounts,
-        transactions=transactions,
+        accounts=loyalty.accounts,
+        transactions=loyalty.transactions,
         outbox=outbox,
         publisher=publisher,
         clock=lambda: NOW,

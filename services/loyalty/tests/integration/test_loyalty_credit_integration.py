@@ -6,13 +6,14 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from shop_devtools.processes import ManagedProcess
+from shop_devtools.testing.events import as_eventbridge_event, wait_until_drained
+from shop_devtools.testing.fixtures import AwsClients
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 from shop_shared.topology import DeployedTopology
 
@@ -50,28 +51,16 @@ async def _wait_for_points(client: httpx.AsyncClient, customer_id: str) -> dict[
     pytest.fail(f"no points for {customer_id} after {DEADLINE_SECONDS:.0f} s; last answer {last and last.text}")
 
 
-async def _wait_until_drained(sqs: Any, queue_url: str) -> None:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    attributes: dict[str, str] = {}
-    while time.monotonic() < deadline:
-        attributes = (await sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names))["Attributes"]
-        if all(attributes[name] == "0" for name in names):
-            return
-        await asyncio.sleep(0.2)
-    pytest.fail(f"loyalty queue not drained after {DEADLINE_SECONDS:.0f} s: {attributes}")
-
-
 async def test_order_is_credited_once_even_when_the_event_is_redelivered(
     loyalty_service: ManagedProcess,
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
-    aws: dict[str, Any],
+    aws: AwsClients,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
     envelope = _order_created(customer_id, "1234.56")
     detail = json.dumps(envelope.to_detail())
-    response = await aws["events"].put_events(
+    response = await aws.events.put_events(
         Entries=[
             {
                 "EventBusName": deployed_topology.bus_name,
@@ -91,27 +80,15 @@ async def test_order_is_credited_once_even_when_the_event_is_redelivered(
         assert [credit["order_id"] for credit in credited["recent_credits"]] == [envelope.data.order_id]
 
         # A redelivery: the same EventBridge event straight into the queue, as SQS would hand it out again.
-        queue_url = (await aws["sqs"].get_queue_url(QueueName=deployed_topology.name("loyalty-order-events")))[
-            "QueueUrl"
-        ]
-        redelivered = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": envelope.metadata.event_type,
-            "source": envelope.metadata.source,
-            "account": "000000000000",
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1",
-            "resources": [],
-            "detail": envelope.to_detail(),
-        }
-        await aws["sqs"].send_message(QueueUrl=queue_url, MessageBody=json.dumps(redelivered))
-        await _wait_until_drained(aws["sqs"], queue_url)
+        queue_url = (await aws.sqs.get_queue_url(QueueName=deployed_topology.name("loyalty-order-events")))["QueueUrl"]
+        redelivered = as_eventbridge_event(envelope)
+        await aws.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(redelivered))
+        await wait_until_drained(aws.sqs, queue_url, timeout=DEADLINE_SECONDS)
 
         after = (await _loyalty(client, customer_id)).json()
     assert after["points_balance"] == 1234
     assert after["recent_credits"] == credited["recent_credits"]
-    ledger = await aws["dynamodb"].get_item(
+    ledger = await aws.dynamodb.get_item(
         TableName=deployed_topology.name("loyalty-ledger"),
         Key={"order_id": {"S": envelope.data.order_id}},
         ConsistentRead=True,

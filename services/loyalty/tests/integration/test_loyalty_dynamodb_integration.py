@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from shop_devtools.testing.fixtures import AwsClients
 from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbLedger, DynamoDbTransactions, TransactionCancelled
 from shop_loyalty.domain import LoyaltyAccount
 from shop_shared.topology import DeployedTopology
@@ -16,16 +17,16 @@ pytestmark = pytest.mark.integration
 AT = datetime(2025, 3, 14, 12, tzinfo=UTC)
 
 
-def _adapters(aws: dict[str, Any], deployed: DeployedTopology) -> tuple[DynamoDbAccounts, DynamoDbLedger]:
-    accounts = DynamoDbAccounts(aws["dynamodb"], deployed.name("loyalty-accounts"))
+def _adapters(aws: AwsClients, deployed: DeployedTopology) -> tuple[DynamoDbAccounts, DynamoDbLedger]:
+    accounts = DynamoDbAccounts(aws.dynamodb, deployed.name("loyalty-accounts"))
     return accounts, DynamoDbLedger(deployed.name("loyalty-ledger"))
 
 
 async def test_a_stale_account_and_a_credited_order_are_told_apart(
-    aws: dict[str, Any], deployed_topology: DeployedTopology
+    aws: AwsClients, deployed_topology: DeployedTopology
 ) -> None:
     accounts, ledger = _adapters(aws, deployed_topology)
-    transactions = DynamoDbTransactions(aws["dynamodb"])
+    transactions = DynamoDbTransactions(aws.dynamodb)
     customer_id, order_id = f"customer-{uuid.uuid4()}", f"order-{uuid.uuid4()}"
     account = LoyaltyAccount(customer_id=customer_id)
     account.credit(order_id, 10, "2025-03", AT)
@@ -51,9 +52,9 @@ async def test_a_stale_account_and_a_credited_order_are_told_apart(
     assert (await accounts.get(customer_id)) == stored
 
 
-async def test_segments_cover_every_account_once(aws: dict[str, Any], deployed_topology: DeployedTopology) -> None:
+async def test_segments_cover_every_account_once(aws: AwsClients, deployed_topology: DeployedTopology) -> None:
     accounts, _ = _adapters(aws, deployed_topology)
-    transactions = DynamoDbTransactions(aws["dynamodb"])
+    transactions = DynamoDbTransactions(aws.dynamodb)
     mine = {f"customer-{uuid.uuid4()}" for _ in range(12)}
     for customer_id in mine:
         await transactions.write([accounts.save_item(LoyaltyAccount(customer_id=customer_id))])

@@ -1,4 +1,4 @@
-"""Fixtures of the loyalty unit tests: an order.created envelope factory and in-memory tables."""
+"""Fixtures of the loyalty unit tests: an order.created envelope factory and loyalty in memory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryLedger, InMemoryTables, InMemoryTransactions
+from shop_loyalty.adapters.memory import InMemoryLoyalty
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 
 OrderEvent = Callable[..., EventEnvelope[Any]]
@@ -39,20 +39,5 @@ def order_created() -> OrderEvent:
 
 
 @pytest.fixture
-def tables() -> InMemoryTables:
-    return InMemoryTables()
-
-
-@pytest.fixture
-def accounts(tables: InMemoryTables) -> InMemoryAccounts:
-    return InMemoryAccounts(tables)
-
-
-@pytest.fixture
-def ledger(tables: InMemoryTables) -> InMemoryLedger:
-    return InMemoryLedger(tables)
-
-
-@pytest.fixture
-def transactions(tables: InMemoryTables) -> InMemoryTransactions:
-    return InMemoryTransactions(tables)
+def loyalty() -> InMemoryLoyalty:
+    return InMemoryLoyalty()

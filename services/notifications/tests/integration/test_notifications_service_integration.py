@@ -3,16 +3,15 @@ e-mail through SES, and a redelivered event that sends nothing twice."""
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import aioboto3
 import boto3
 import httpx
 import pytest
-from shop_devtools.testing.events import wait_until
-from shop_devtools.testing.fixtures import StartService, free_port
+from shop_devtools.testing.events import as_eventbridge_event, wait_until, wait_until_drained
+from shop_devtools.testing.fixtures import AwsClients, StartService, free_port
 from shop_shared.contracts import (
     EventEnvelope,
     LoyaltyTierChanged,
@@ -27,13 +26,6 @@ from shop_shared.topology import DeployedTopology
 pytestmark = pytest.mark.integration
 
 DEADLINE_SECONDS = 20.0
-
-
-@pytest.fixture
-async def aws(local_aws: Any) -> AsyncIterator[dict[str, Any]]:
-    session = aioboto3.Session()
-    async with session.client("events") as events, session.client("sqs") as sqs:
-        yield {"events": events, "sqs": sqs}
 
 
 @pytest.fixture
@@ -73,21 +65,6 @@ def order_created(customer_id: str, ciphertext: str) -> EventEnvelope[OrderCreat
     )
 
 
-def eventbridge_event(envelope: EventEnvelope[Any]) -> dict[str, Any]:
-    """The event as an EventBridge rule puts it into SQS (our envelope is the `detail`)."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": envelope.metadata.event_type,
-        "source": envelope.metadata.source,
-        "account": "000000000000",
-        "time": envelope.metadata.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": envelope.to_detail(),
-    }
-
-
 async def publish(events: Any, bus_name: str, envelope: EventEnvelope[Any]) -> None:
     result = await EventBridgePublisher(events, bus_name).publish([envelope])
     assert result.published == [envelope.metadata.event_id], result.failed
@@ -115,23 +92,8 @@ async def wait_until_sent(base_url: str, customer_id: str, templates: set[str]) 
     return result
 
 
-async def wait_until_drained(sqs: Any, queue_url: str) -> None:
-    """Until nothing is waiting or in flight: every message was handled and deleted."""
-
-    async def drained() -> bool:
-        attributes = (
-            await sqs.get_queue_attributes(
-                QueueUrl=queue_url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )
-        )["Attributes"]
-        return attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
-
-    await wait_until(drained, timeout=DEADLINE_SECONDS, message="queue drained")
-
-
 async def test_order_and_payment_failure_reach_the_phone_once_even_when_redelivered(
-    aws: dict[str, Any],
+    aws: AwsClients,
     deployed_topology: DeployedTopology,
     notifications_url: str,
     contact_sealer: Any,
@@ -156,9 +118,9 @@ async def test_order_and_payment_failure_reach_the_phone_once_even_when_redelive
 
     # payment.failed follows order.created in real life; published at once, both could share one SQS
     # batch and the payment failure would wait a whole visibility timeout for the contact.
-    await publish(aws["events"], deployed_topology.bus_name, created)
+    await publish(aws.events, deployed_topology.bus_name, created)
     await wait_until_sent(notifications_url, customer_id, {"order_confirmed"})
-    await publish(aws["events"], deployed_topology.bus_name, failed)
+    await publish(aws.events, deployed_topology.bus_name, failed)
     notifications = await wait_until_sent(notifications_url, customer_id, {"order_confirmed", "payment_failed"})
 
     assert [item["template"] for item in notifications] == ["payment_failed", "order_confirmed"]
@@ -173,15 +135,15 @@ async def test_order_and_payment_failure_reach_the_phone_once_even_when_redelive
     assert "bank declined the card" in payment_sms
 
     # A redelivery: the same EventBridge event body straight into a queue, handled by another replica.
-    await aws["sqs"].send_message(QueueUrl=replica_queue_url, MessageBody=json.dumps(eventbridge_event(created)))
-    await wait_until_drained(aws["sqs"], replica_queue_url)
+    await aws.sqs.send_message(QueueUrl=replica_queue_url, MessageBody=json.dumps(as_eventbridge_event(created)))
+    await wait_until_drained(aws.sqs, replica_queue_url, timeout=DEADLINE_SECONDS)
 
     assert len(await localstack_outbox.sms_to(phone)) == 2
     assert await history(notifications_url, customer_id) == notifications
 
 
 async def test_an_email_contact_gets_email_through_ses_and_the_tier_offer_too(
-    aws: dict[str, Any],
+    aws: AwsClients,
     deployed_topology: DeployedTopology,
     notifications_url: str,
     contact_sealer: Any,
@@ -197,9 +159,9 @@ async def test_an_email_contact_gets_email_through_ses_and_the_tier_offer_too(
         correlation_id="tier-run-2026-01",
     )
 
-    await publish(aws["events"], deployed_topology.bus_name, created)
+    await publish(aws.events, deployed_topology.bus_name, created)
     await wait_until_sent(notifications_url, customer_id, {"order_confirmed"})
-    await publish(aws["events"], deployed_topology.bus_name, tier)
+    await publish(aws.events, deployed_topology.bus_name, tier)
     notifications = await wait_until_sent(notifications_url, customer_id, {"order_confirmed", "tier_changed"})
 
     assert {item["channel"] for item in notifications} == {"email"}

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from shop_devtools.testing.events import as_eventbridge_event
 from shop_notifications.entrypoints.worker import build_consumer, event_handlers
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
 
@@ -20,18 +21,8 @@ class FakeSqs:
 
 def sqs_message(envelope: EventEnvelope[Any]) -> dict[str, Any]:
     """What an EventBridge rule puts into the queue: the whole event, our envelope in `detail`."""
-    event = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": envelope.metadata.event_type,
-        "source": envelope.metadata.source,
-        "account": "000000000000",
-        "time": envelope.metadata.occurred_at.isoformat(),
-        "region": "us-east-1",
-        "resources": [],
-        "detail": envelope.to_detail(),
-    }
-    return {"MessageId": str(uuid.uuid4()), "ReceiptHandle": envelope.metadata.event_type, "Body": json.dumps(event)}
+    body = json.dumps(as_eventbridge_event(envelope))
+    return {"MessageId": str(uuid.uuid4()), "ReceiptHandle": envelope.metadata.event_type, "Body": body}
 
 
 def test_the_worker_handles_exactly_the_three_routed_event_types(harness: Any) -> None:

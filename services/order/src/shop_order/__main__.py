@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uvicorn
-from shop_shared.observability import configure_logging
+from shop_shared.http import serve
 
 from .entrypoints.api import create_app
 from .settings import OrderSettings
@@ -11,8 +10,7 @@ from .settings import OrderSettings
 
 def main() -> None:
     settings = OrderSettings()  # type: ignore[call-arg]  # resource names come from the environment
-    configure_logging("order", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app, settings, "order")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from shop_devtools.testing.fixtures import AwsClients
 from shop_order.adapters import DynamoDbOrderRepository, KmsContactEncryption
 from shop_order.adapters.order_repository import DuplicateOrderId
 from shop_order.domain import Contact, Order, OrderStatus, PlaceOrder
@@ -17,9 +18,6 @@ from shop_order.exceptions import DependencyUnavailable
 from shop_shared.contracts import OrderCreated, new_envelope
 from shop_shared.outbox import DynamoDbOutbox
 from shop_shared.topology import DeployedTopology
-
-if TYPE_CHECKING:
-    from conftest import AwsClients
 
 pytestmark = pytest.mark.integration
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uvicorn
-from shop_shared.observability import configure_logging
+from shop_shared.http import serve
 
 from .entrypoints.api import create_app
 from .settings import PaymentSettings
 
 
 def main() -> None:
-    settings = PaymentSettings()
-    configure_logging("payment", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app, PaymentSettings(), "payment")
 
 
 if __name__ == "__main__":

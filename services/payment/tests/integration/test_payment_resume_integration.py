@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
 import aioboto3
 import httpx
 import pytest
+from shop_devtools.testing.events import wait_until
 from shop_devtools.testing.fixtures import free_port
 from shop_payment.domain import payment_id_for
 from shop_shared.aws import from_item, to_item
@@ -59,10 +59,11 @@ async def test_a_payment_interrupted_by_shutdown_is_resumed_at_the_next_start(
     assert await _stored_status(deployed_topology, payment_id) == "PENDING"
 
     start_service_process("payment", port=payment_port, extra_env=payment_env)
-    deadline = time.monotonic() + 15
-    while await _stored_status(deployed_topology, payment_id) != "SUCCEEDED":
-        assert time.monotonic() < deadline, "the pending payment was not resumed within 15 s"
-        await asyncio.sleep(0.2)
+
+    async def resumed() -> bool:
+        return await _stored_status(deployed_topology, payment_id) == "SUCCEEDED"
+
+    await wait_until(resumed, timeout=15, message="the pending payment resumed")
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{provider_port}", timeout=5) as provider:
         charges = (await provider.get("/v1/charges", params={"idempotency_key": payment_id})).json()["charges"]

@@ -4,13 +4,13 @@ destination, the simulated provider is charged once, and the outcome event reach
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
 import aioboto3
 import httpx
 import pytest
+from shop_devtools.testing.events import wait_until
 from shop_payment.domain import payment_id_for
 from shop_shared.aws import to_item
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, PaymentSucceeded
@@ -21,24 +21,32 @@ pytestmark = pytest.mark.integration
 
 OrderCreatedFactory = Callable[..., EventEnvelope[OrderCreated]]
 EventFactory = Callable[[EventEnvelope[Any]], dict[str, Any]]
+EVENT_DEADLINE_SECONDS = 15.0
 
 
-async def _publish(deployed_topology: DeployedTopology, envelope: EventEnvelope[Any]) -> None:
-    async with aioboto3.Session().client("events") as events:
+async def _outcome_on_the_bus(
+    deployed_topology: DeployedTopology, payment_events: Any, envelope: EventEnvelope[OrderCreated]
+) -> EventEnvelope[Any]:
+    """Publish `envelope` on the bus; the one payment event of its order that follows."""
+    async with payment_events(envelope.data.order_id) as captured, aioboto3.Session().client("events") as events:
         result = await EventBridgePublisher(events, deployed_topology.bus_name).publish([envelope])
-    assert result.published == [envelope.metadata.event_id], result.failed
+        assert result.published == [envelope.metadata.event_id], result.failed
+        [outcome] = await captured.wait_for(timeout=EVENT_DEADLINE_SECONDS)
+    return outcome
 
 
 async def _settled_payment(payment_url: str, payment_id: str, timeout: float = 15.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=payment_url, timeout=5) as client:
-        while time.monotonic() < deadline:
+
+        async def settled() -> dict[str, Any] | None:
             response = await client.get(f"/payments/{payment_id}")
-            if response.status_code == 200 and response.json()["status"] != "PENDING":
-                body: dict[str, Any] = response.json()
-                return body
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"payment {payment_id} not settled within {timeout:.0f} s")
+            done = response.status_code == 200 and response.json()["status"] != "PENDING"
+            return response.json() if done else None
+
+        body: dict[str, Any] = await wait_until(
+            settled, timeout=timeout, interval=0.1, message=f"payment {payment_id} settled"
+        )
+        return body
 
 
 async def _charges(provider_url: str, payment_id: str) -> list[dict[str, Any]]:
@@ -78,14 +86,12 @@ async def test_order_created_on_the_bus_is_charged_once_and_payment_succeeded_pu
     payment_stack: Any,
     deployed_topology: DeployedTopology,
     order_created: OrderCreatedFactory,
-    catch_payment_events: Any,
+    payment_events: Any,
 ) -> None:
     envelope = order_created("tok_success")
     payment_id = payment_id_for(envelope.metadata.event_id)
 
-    async with catch_payment_events(envelope.data.order_id) as catcher:
-        await _publish(deployed_topology, envelope)
-        event = await catcher.next()
+    event = await _outcome_on_the_bus(deployed_topology, payment_events, envelope)
 
     assert isinstance(event.data, PaymentSucceeded)
     assert (event.data.payment_id, event.data.order_id, event.data.amount) == (
@@ -107,14 +113,12 @@ async def test_a_declined_card_publishes_payment_failed(
     payment_stack: Any,
     deployed_topology: DeployedTopology,
     order_created: OrderCreatedFactory,
-    catch_payment_events: Any,
+    payment_events: Any,
 ) -> None:
     envelope = order_created("tok_declined")
     payment_id = payment_id_for(envelope.metadata.event_id)
 
-    async with catch_payment_events(envelope.data.order_id) as catcher:
-        await _publish(deployed_topology, envelope)
-        event = await catcher.next()
+    event = await _outcome_on_the_bus(deployed_topology, payment_events, envelope)
 
     assert isinstance(event.data, PaymentFailed)
     assert event.data.reason_code == "card_declined" and event.data.payment_id == payment_id
@@ -128,21 +132,22 @@ async def test_the_same_event_posted_twice_is_charged_once(
     api_key: str,
     order_created: OrderCreatedFactory,
     eventbridge_event: EventFactory,
-    catch_payment_events: Any,
+    payment_events: Any,
 ) -> None:
     envelope = order_created("tok_success")
     event = eventbridge_event(envelope)
     payment_id = payment_id_for(envelope.metadata.event_id)
 
-    async with catch_payment_events(envelope.data.order_id) as catcher:
+    async with payment_events(envelope.data.order_id) as captured:
         async with httpx.AsyncClient(base_url=payment_stack.payment_url, timeout=5) as client:
             responses = await asyncio.gather(
                 *(client.post("/events", json=event, headers={"x-api-key": api_key}) for _ in range(2))
             )
             payment = await _settled_payment(payment_stack.payment_url, payment_id)
             late = await client.post("/events", json=event, headers={"x-api-key": api_key})
-        published = await catcher.next()
-        assert await catcher.nothing_more(seconds=1), "the outcome was published once"
+        [published] = await captured.wait_for(timeout=EVENT_DEADLINE_SECONDS)
+        await captured.listen(1.0)
+        assert len(captured.received) == 1, "the outcome was published once"
 
     assert [r.status_code for r in [*responses, late]] == [202, 202, 202]
     assert {r.json()["payment_id"] for r in [*responses, late]} == {payment_id}

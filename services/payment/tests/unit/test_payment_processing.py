@@ -156,4 +156,4 @@ async def test_health_is_503_when_the_relay_loop_died(make_harness: MakeHarness,
     response = await harness.client.get("/health")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unhealthy", "loops": ["outbox-relay"]}
+    assert response.json() == {"status": "unhealthy", "stopped_loops": ["outbox-relay"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -69,4 +69,7 @@ def new_envelope[EventT: IntegrationEvent](
         causation_id=causation_id,
         trace_id=trace_id,
     )
-    return EventEnvelope[type(data)](metadata=metadata, data=data)  # type: ignore[valid-type]
+    # Parametrise with the payload's concrete class: with the bound type, pydantic would serialise
+    # `data` as an empty BaseModel and every published event would lose its payload.
+    envelope_model: Any = EventEnvelope[type(data)]  # type: ignore[misc]
+    return cast(EventEnvelope[EventT], envelope_model(metadata=metadata, data=data))

@@ -12,7 +12,14 @@ from shop_loyalty.domain import LoyaltyAccount
 
 from .transactions import TransactionCancelled
 
-__all__ = ["InMemoryAccounts", "InMemoryLedger", "InMemoryTables", "InMemoryTransactions", "PendingWrite"]
+__all__ = [
+    "InMemoryAccounts",
+    "InMemoryLedger",
+    "InMemoryLoyalty",
+    "InMemoryTables",
+    "InMemoryTransactions",
+    "PendingWrite",
+]
 
 
 @dataclass
@@ -102,3 +109,13 @@ class InMemoryTransactions:
         for item in items:
             item.apply()
         self._tables.transactions += 1
+
+
+class InMemoryLoyalty:
+    """Loyalty's tables with every adapter over them, wired once for a test."""
+
+    def __init__(self) -> None:
+        self.tables = InMemoryTables()
+        self.accounts = InMemoryAccounts(self.tables)
+        self.ledger = InMemoryLedger(self.tables)
+        self.transactions = InMemoryTransactions(self.tables)

@@ -13,18 +13,16 @@ from shop_notifications.domain.notification import ClaimOutcome, Notification, N
 
 __all__ = ["DynamoDbNotificationRepository"]
 
-# The same rule as domain.notification.is_claimable, evaluated atomically by DynamoDB.
-CLAIMABLE = (
-    "attribute_not_exists(#notification_id) OR #status = :failed OR (#status = :sending AND #claimed_at < :stale)"
-)
-CLAIM_UPDATE = (
-    "SET #status = :sending, #claimed_at = :now, #created_at = if_not_exists(#created_at, :now), "
-    "#event_id = :event_id, #event_type = :event_type, #template = :template, #channel = :channel, "
-    "#masked_destination = :masked_destination, #message = :message "
+# A record that exists may be taken over when its send failed or its claim went stale (the same rule as
+# domain.notification.is_claimable, evaluated atomically by DynamoDB).
+TAKEOVER_CONDITION = "#status = :failed OR (#status = :sending AND #claimed_at < :stale)"
+TAKEOVER_UPDATE = (
+    "SET #status = :sending, #claimed_at = :now, #event_id = :event_id, #event_type = :event_type, "
+    "#template = :template, #channel = :channel, #masked_destination = :masked_destination, #message = :message "
     "ADD #attempts :one"
 )
-CLAIM_ATTRIBUTES = (
-    *("notification_id", "status", "claimed_at", "created_at", "event_id", "event_type", "template"),
+TAKEOVER_ATTRIBUTES = (
+    *("status", "claimed_at", "event_id", "event_type", "template"),
     *("channel", "masked_destination", "message", "attempts"),
 )
 TIMESTAMP_FIELDS = ("created_at", "claimed_at", "sent_at")
@@ -40,38 +38,58 @@ class DynamoDbNotificationRepository:
         self._table = table_name
 
     async def claim(self, notification: Notification, *, stale_before: datetime) -> ClaimOutcome:
+        """Record the notification as SENDING before it is sent; only one delivery of an event wins the claim.
+
+        A new record is one conditional put of the whole item, so no reader ever sees it half-written.
+        """
+        fields = _claim_fields(notification)
+        try:
+            await self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "customer_id": notification.customer_id,
+                        "notification_id": notification.notification_id,
+                        "status": NotificationStatus.SENDING.value,
+                        "created_at": to_stored(notification.claimed_at),
+                        "attempts": 1,
+                        **fields,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(#notification_id)",
+                ExpressionAttributeNames=_names("notification_id"),
+            )
+            return ClaimOutcome.CLAIMED
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
         key = self._key(notification.customer_id, notification.notification_id)
         try:
             await self._client.update_item(
                 TableName=self._table,
                 Key=key,
-                UpdateExpression=CLAIM_UPDATE,
-                ConditionExpression=CLAIMABLE,
-                ExpressionAttributeNames=_names(*CLAIM_ATTRIBUTES),
+                UpdateExpression=TAKEOVER_UPDATE,
+                ConditionExpression=TAKEOVER_CONDITION,
+                ExpressionAttributeNames=_names(*TAKEOVER_ATTRIBUTES),
                 ExpressionAttributeValues=to_item(
                     {
                         ":sending": NotificationStatus.SENDING.value,
                         ":failed": NotificationStatus.FAILED.value,
                         ":stale": to_stored(stale_before),
-                        ":now": to_stored(notification.claimed_at),
-                        ":event_id": notification.event_id,
-                        ":event_type": notification.event_type,
-                        ":template": notification.template.value,
-                        ":channel": notification.channel.value,
-                        ":masked_destination": notification.masked_destination,
-                        ":message": notification.message,
+                        ":now": fields["claimed_at"],
                         ":one": 1,
+                        **{f":{name}": value for name, value in fields.items() if name != "claimed_at"},
                     }
                 ),
             )
+            return ClaimOutcome.CLAIMED
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
-            existing = await self._get(key)
-            if existing is not None and existing.get("status") == NotificationStatus.SENT:
-                return ClaimOutcome.ALREADY_SENT
-            return ClaimOutcome.IN_PROGRESS
-        return ClaimOutcome.CLAIMED
+        existing = await self._get(key)
+        if existing is not None and existing.get("status") == NotificationStatus.SENT:
+            return ClaimOutcome.ALREADY_SENT
+        return ClaimOutcome.IN_PROGRESS
 
     async def mark_sent(
         self, customer_id: str, notification_id: str, *, provider_message_id: str, sent_at: datetime
@@ -138,3 +156,16 @@ def _to_notification(item: dict[str, Any]) -> Notification:
         if field in item:
             item[field] = from_stored(item[field])
     return Notification.model_validate({**item, "attempts": int(item.get("attempts", 1))})
+
+
+def _claim_fields(notification: Notification) -> dict[str, str]:
+    """What a claim writes besides status, creation time and attempts."""
+    return {
+        "claimed_at": to_stored(notification.claimed_at),
+        "event_id": notification.event_id,
+        "event_type": notification.event_type,
+        "template": notification.template.value,
+        "channel": notification.channel.value,
+        "masked_destination": notification.masked_destination,
+        "message": notification.message,
+    }

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Request, Response, status
 from fastapi.responses import JSONResponse
-from shop_shared.http import ErrorResponse, error_response, install_error_handlers
-from shop_shared.lifecycle import BackgroundWorkers
+from shop_shared.http import ErrorResponse, components, create_service_app, error_response
 
 from shop_order.bootstrap import Bootstrap, OrderBootstrap, bootstrap
 from shop_order.domain import PlaceOrder
@@ -19,7 +16,7 @@ from shop_order.exceptions import DependencyUnavailable
 from shop_order.handlers import place_order
 from shop_order.settings import OrderSettings
 
-from .schemas import HealthView, OrderView
+from .schemas import OrderView
 
 __all__ = ["create_app"]
 
@@ -37,18 +34,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}
 
 
-def _services(request: Request) -> OrderBootstrap:
-    services: OrderBootstrap = request.app.state.services
-    return services
-
-
-def _workers(request: Request) -> BackgroundWorkers:
-    workers: BackgroundWorkers = request.app.state.workers
-    return workers
-
-
-Services = Annotated[OrderBootstrap, Depends(_services)]
-Workers = Annotated[BackgroundWorkers, Depends(_workers)]
+Services = Annotated[OrderBootstrap, Depends(components)]
 CorrelationId = Annotated[
     str | None,
     Header(
@@ -64,27 +50,14 @@ CorrelationId = Annotated[
 def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
     """`build` wires the dependencies; tests pass one that returns fakes."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            services = await build(settings, stack)
-            workers = BackgroundWorkers()
-            for name, loop in services.background.items():
-                workers.start(name, loop)
-            app.state.services = services
-            app.state.workers = workers
-            try:
-                yield
-            finally:
-                await workers.shutdown(settings.shutdown_grace_seconds)
-
-    app = FastAPI(
+    app = create_service_app(
+        settings,
         title="Order API",
         version="1.0.0",
         description="Places orders and reports their payment status. Totals are always computed by the server.",
-        lifespan=lifespan,
+        build=build,
+        loops=lambda services: services.background,
     )
-    install_error_handlers(app)
 
     @app.exception_handler(DependencyUnavailable)
     async def _unavailable(_: Request, error: DependencyUnavailable) -> JSONResponse:
@@ -139,17 +112,5 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         if order is None:
             return error_response(404, "not_found", "No order with this id.")
         return OrderView.from_order(order)
-
-    @app.get(
-        "/health",
-        response_model=HealthView,
-        responses={503: {"model": HealthView, "description": "A background loop stopped."}},
-    )
-    async def health(workers: Workers) -> HealthView | JSONResponse:
-        stopped = workers.unhealthy()
-        if stopped:
-            view = HealthView(status="unhealthy", unhealthy_loops=stopped)
-            return JSONResponse(status_code=503, content=view.model_dump(mode="json"))
-        return HealthView(status="ok")
 
     return app

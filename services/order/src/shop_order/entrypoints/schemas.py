@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shop_order.domain import Currency, Order, OrderStatus
 
-__all__ = ["HealthView", "OrderLineView", "OrderView", "StatusChangeView"]
+__all__ = ["OrderLineView", "OrderView", "StatusChangeView"]
 
 _AMOUNT = r"^[0-9]+\.[0-9]{2}$"
 _AT_EXAMPLE = "2025-11-28T09:30:00.123456Z"
@@ -73,10 +71,3 @@ class OrderView(_View):
             updated_at=order.updated_at,
             status_history=[StatusChangeView(status=change.status, at=change.at) for change in order.status_history],
         )
-
-
-class HealthView(_View):
-    status: Literal["ok", "unhealthy"] = Field(examples=["ok"])
-    unhealthy_loops: list[str] = Field(
-        default_factory=list, description="Background loops that stopped unexpectedly.", examples=[[]]
-    )

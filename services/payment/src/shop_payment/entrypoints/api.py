@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
-from shop_shared.http import ApiError, ErrorResponse, install_error_handlers
-from shop_shared.lifecycle import BackgroundWorkers
+from shop_shared.http import ApiError, ErrorResponse, components, create_service_app
 from shop_shared.messaging import envelope_from_eventbridge_event
 
 from shop_payment import handlers
@@ -33,17 +31,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for 
 router = APIRouter()
 
 
-def _dependencies(request: Request) -> PaymentDependencies:
-    dependencies: PaymentDependencies = request.app.state.dependencies
-    return dependencies
-
-
 def _settings(request: Request) -> PaymentSettings:
     settings: PaymentSettings = request.app.state.settings
     return settings
 
 
-Dependencies = Annotated[PaymentDependencies, Depends(_dependencies)]
+Dependencies = Annotated[PaymentDependencies, Depends(components)]
 Settings = Annotated[PaymentSettings, Depends(_settings)]
 
 
@@ -87,36 +80,22 @@ async def get_payment(payment_id: str, dependencies: Dependencies) -> PaymentVie
     return PaymentView.of(payment)
 
 
-@router.get("/health", responses={503: {"description": "A background loop has stopped."}})
-async def health(request: Request) -> JSONResponse:
-    workers: BackgroundWorkers = request.app.state.workers
-    unhealthy = workers.unhealthy()
-    if unhealthy:
-        return JSONResponse(status_code=503, content={"status": "unhealthy", "loops": unhealthy})
-    return JSONResponse(content={"status": "ok"})
-
-
 def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            dependencies = await build(settings, stack)
-            workers = BackgroundWorkers()
-            workers.start("outbox-relay", dependencies.relay.run)
-            app.state.dependencies = dependencies
-            app.state.workers = workers
-            dependencies.processor.resume_pending(dependencies.repository.pending_ids)
-            try:
-                yield
-            finally:
-                # Payments first (their events go through the outbox), then the relay gets what time is left.
-                started = time.monotonic()
-                await dependencies.processor.shutdown(settings.shutdown_grace_seconds)
-                left = settings.shutdown_grace_seconds - (time.monotonic() - started)
-                await workers.shutdown(max(left, 1.0))
+    async def build_and_resume(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentDependencies:
+        dependencies = await build(settings, stack)
+        # Payments a previous run left PENDING start again once the lifespan runs (alongside the relay).
+        dependencies.processor.resume_pending(dependencies.repository.pending_ids)
+        return dependencies
 
-    app = FastAPI(title="Payment service", version="1", lifespan=lifespan)
+    app = create_service_app(
+        settings,
+        title="Payment service",
+        version="1",
+        build=build_and_resume,
+        loops=lambda dependencies: {"outbox-relay": dependencies.relay.run},
+        # Payments first (their events go through the outbox), then the relay gets what time is left.
+        drain=lambda dependencies, grace_seconds: dependencies.processor.shutdown(grace_seconds),
+    )
     app.state.settings = settings
-    install_error_handlers(app)
     app.include_router(router)
     return app

@@ -1,6 +1,7 @@
 """Provisioning applies the topology idempotently and wires what it declares."""
 
 import json
+import uuid
 
 import boto3
 import pytest
@@ -41,3 +42,29 @@ def test_every_queue_has_its_dlq_and_every_rule_its_target(deployed_topology: De
     for key in topology.rules:
         targets = events.list_targets_by_rule(Rule=deployed_topology.name(key), EventBusName=deployed_topology.bus_name)
         assert len(targets["Targets"]) == 1
+
+
+def test_tables_get_their_declared_indexes_and_ttl(deployed_topology: DeployedTopology) -> None:
+    dynamodb = boto3.client("dynamodb")
+    for key, table in deployed_topology.topology.tables.items():
+        name = deployed_topology.name(key)
+        described = dynamodb.describe_table(TableName=name)["Table"]
+        assert {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])} == set(table.indexes)
+        if table.ttl_attribute:
+            ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == table.ttl_attribute
+
+
+def test_an_index_declared_later_is_added_to_the_existing_table(local_aws: LocalAws) -> None:
+    prefix = f"idx{uuid.uuid4().hex[:6]}-"
+    topology = load_topology()
+    orders = topology.tables["orders"]
+    without_index = topology.model_copy(
+        update={"tables": {**topology.tables, "orders": orders.model_copy(update={"indexes": {}})}}
+    )
+    urls = {"payment": "http://127.0.0.1:1111"}
+    provision(without_index, prefix, urls, session=boto3.Session())
+    _, report = provision(topology, prefix, urls, session=boto3.Session())
+    assert report.updated == ["table:orders"]
+    described = boto3.client("dynamodb").describe_table(TableName=f"{prefix}orders")["Table"]
+    assert [i["IndexName"] for i in described["GlobalSecondaryIndexes"]] == ["by-customer"]

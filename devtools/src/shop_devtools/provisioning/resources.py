@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shop_shared.topology import Queue, Table
+from shop_shared.topology import Index, Queue, Table
 
 __all__ = [
     "ensure_activity",
@@ -61,19 +61,69 @@ def ensure_topic(sns: Any, name: str) -> tuple[str, str]:
 
 
 def ensure_table(dynamodb: Any, name: str, table: Table) -> tuple[str, str]:
+    """The table with its keys and indexes, and its TTL when declared; indexes added later are created."""
     try:
-        return dynamodb.describe_table(TableName=name)["Table"]["TableArn"], "unchanged"
+        description = dynamodb.describe_table(TableName=name)["Table"]
+        outcome = "unchanged"
     except ClientError as error:
         if _code(error) != "ResourceNotFoundException":
             raise
-    keys = [(table.hash_key, "HASH")] + ([(table.range_key, "RANGE")] if table.range_key else [])
-    created = dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key, _ in keys],
-    )
-    return created["TableDescription"]["TableArn"], "created"
+        description = _create_table(dynamodb, name, table)
+        outcome = "created"
+    existing_indexes = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    for index_name, index in table.indexes.items():
+        if index_name not in existing_indexes:
+            dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=_attribute_definitions([index.hash_key, index.range_key]),
+                GlobalSecondaryIndexUpdates=[{"Create": _index(index_name, index)}],
+            )
+            outcome = "updated" if outcome == "unchanged" else outcome
+    if table.ttl_attribute:
+        ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if (
+            ttl.get("TimeToLiveStatus") not in {"ENABLED", "ENABLING"}
+            or ttl.get("AttributeName") != table.ttl_attribute
+        ):
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+            )
+            outcome = "updated" if outcome == "unchanged" else outcome
+    return description["TableArn"], outcome
+
+
+def _create_table(dynamodb: Any, name: str, table: Table) -> dict[str, Any]:
+    keys = [table.hash_key, table.range_key]
+    index_keys = [key for index in table.indexes.values() for key in (index.hash_key, index.range_key)]
+    arguments: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(table.hash_key, table.range_key),
+        "AttributeDefinitions": _attribute_definitions(keys + index_keys),
+    }
+    if table.indexes:
+        arguments["GlobalSecondaryIndexes"] = [_index(name, index) for name, index in table.indexes.items()]
+    description: dict[str, Any] = dynamodb.create_table(**arguments)["TableDescription"]
+    return description
+
+
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def _attribute_definitions(keys: list[str | None]) -> list[dict[str, str]]:
+    return [{"AttributeName": key, "AttributeType": "S"} for key in dict.fromkeys(k for k in keys if k)]
+
+
+def _index(name: str, index: Index) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": _key_schema(index.hash_key, index.range_key),
+        "Projection": {"ProjectionType": "ALL"},
+    }
 
 
 def ensure_bus(events: Any, name: str) -> tuple[str, str]:

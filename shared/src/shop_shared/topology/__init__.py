@@ -1,11 +1,12 @@
 """The messaging topology, declared once in topology.yaml and used by local provisioning and Terraform."""
 
-from .model import ApiDestination, Queue, Rule, StateMachine, Table, Topology, load_topology
+from .model import ApiDestination, Index, Queue, Rule, StateMachine, Table, Topology, load_topology
 from .names import DeployedTopology
 
 __all__ = [
     "ApiDestination",
     "DeployedTopology",
+    "Index",
     "Queue",
     "Rule",
     "StateMachine",

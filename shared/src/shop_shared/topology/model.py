@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "ApiDestination",
+    "Index",
     "Queue",
     "Rule",
     "StateMachine",
@@ -63,10 +64,19 @@ class Described(_Declared):
     description: str
 
 
+class Index(_Declared):
+    """A global secondary index projecting all attributes; keys are strings."""
+
+    hash_key: str
+    range_key: str | None = None
+
+
 class Table(_Declared):
     owner: str
     hash_key: str
     range_key: str | None = None
+    ttl_attribute: str | None = Field(default=None, description="Epoch seconds after which DynamoDB deletes the item.")
+    indexes: dict[str, Index] = Field(default_factory=dict)
 
 
 class StateMachine(_Declared):

@@ -12,7 +12,7 @@ from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.messaging import EventBridgePublisher
 from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
 
-from .adapters import DynamoDbOrderRepository, KmsContactEncryption
+from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
 from .entrypoints.worker import build_payment_outcome_consumer
 from .ports import CommittedEventPublisher, ContactEncryption, OrderRepository
 from .settings import OrderSettings
@@ -40,7 +40,8 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
     kms = await open_client(stack, session, "kms")
-    events = await open_client(stack, session, "events")
+    # Few attempts: a PutEvents to a failing bus must not hold an order's answer; the outbox relay retries later.
+    events = await open_client(stack, session, "events", max_attempts=settings.events_max_attempts)
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
 
     outbox = DynamoDbOutbox(dynamodb, settings.outbox_table)
@@ -50,7 +51,9 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
         sweep_interval_seconds=settings.outbox_sweep_interval_seconds,
         sweep_min_age_seconds=settings.outbox_sweep_min_age_seconds,
     )
-    repository = DynamoDbOrderRepository(dynamodb, settings.orders_table, outbox)
+    repository = DynamoDbOrderRepository(
+        dynamodb, settings.orders_table, outbox, DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table)
+    )
     queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
     consumer = build_payment_outcome_consumer(
         sqs, queue_url, repository, wait_time_seconds=settings.payment_outcomes_wait_seconds

@@ -5,20 +5,36 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 
-from .domain import Order, OrderStatus, PaymentOutcomeAssessment, PlaceOrder
-from .exceptions import OrderNotFound
+from .domain import (
+    IdempotencyKeyReused,
+    IdempotencyRecord,
+    Order,
+    OrderStatus,
+    PaymentOutcomeAssessment,
+    PlaceOrder,
+    StoredResponse,
+    request_fingerprint,
+)
+from .exceptions import DependencyUnavailable, IdempotencyKeyTaken, OrderNotFound
 from .ports import CommittedEventPublisher, ContactEncryption, OrderRepository
 
-__all__ = ["PAYMENT_OUTCOME_STATUS", "place_order", "record_payment_outcome"]
+__all__ = ["PAYMENT_OUTCOME_STATUS", "PlacedOrder", "Render", "place_order", "record_payment_outcome"]
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# The answer a new order gets; the entry point decides its form, the key's record keeps it for retries.
+Render = Callable[[Order], StoredResponse]
+
+DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
+# A key whose record is deleted (TTL) between a refused write and the read is free again: one more try.
+PLACE_ATTEMPTS = 2
 
 # Event type of each payment outcome -> the order status it leads to.
 PAYMENT_OUTCOME_STATUS: dict[str, OrderStatus] = {
@@ -31,20 +47,89 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """The answer to `POST /orders`: a new order, or the stored answer to an earlier request with the same key."""
+
+    order_id: str
+    response: StoredResponse
+    replayed: bool
+
+
 async def place_order(
     command: PlaceOrder,
     *,
     repository: OrderRepository,
     contact_encryption: ContactEncryption,
     publisher: CommittedEventPublisher,
+    render: Render,
+    idempotency_key: str | None = None,
+    idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     correlation_id: str | None = None,
     clock: Clock = utc_now,
-) -> Order:
-    """Store the order and its `order.created` event in one transaction, then publish the event."""
-    order_id = str(uuid.uuid4())
+) -> PlacedOrder:
+    """Store the order, its `order.created` event and the key's record in one transaction, then publish the event.
+
+    With a key already bound to the same request, nothing is stored or published: the first answer comes back.
+    `render` gives the answer for a new order, which the key's record keeps for the retries.
+    """
     ciphertext = await contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
-    order = Order.place(command, order_id=order_id, contact_ciphertext=ciphertext, at=clock())
-    event = OrderCreated(
+    now = clock()
+    order = Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext=ciphertext, at=now)
+    envelope = new_envelope(
+        order_created(order, command.payment_token), correlation_id=correlation_id or order.order_id
+    )
+    response = render(order)
+    request_hash = request_fingerprint(command)
+    record = None
+    if idempotency_key is not None:
+        record = IdempotencyRecord.bind(
+            idempotency_key,
+            request_hash=request_hash,
+            order_id=order.order_id,
+            response=response,
+            at=now,
+            ttl=idempotency_ttl,
+        )
+    for _ in range(PLACE_ATTEMPTS):
+        try:
+            await repository.add(order, [envelope], idempotency=record)
+        except IdempotencyKeyTaken as taken:
+            earlier = await _earlier_answer(repository, taken.key, request_hash, now)
+            if earlier is not None:
+                return earlier
+            continue  # TTL deleted the record between our write and our read: the key is free again
+        logger.info(
+            "order placed",
+            extra={"order_id": order.order_id, "event_id": str(envelope.metadata.event_id), "lines": len(order.items)},
+        )
+        # After the commit only: if this publish fails, the outbox sweep sends the stored event later.
+        await publisher.publish_committed([envelope])
+        return PlacedOrder(order_id=order.order_id, response=response, replayed=False)
+    # The key keeps being taken and freed under us; nothing was stored, so a later retry is safe.
+    raise DependencyUnavailable("DynamoDB")
+
+
+async def _earlier_answer(
+    repository: OrderRepository, key: str, request_hash: str, now: datetime
+) -> PlacedOrder | None:
+    """The stored answer for a retry of the same request; refuses another request under the same key.
+
+    Judged at the request's time `now`, like the write's condition: a record that refused the write is
+    live then, so None only means it has been deleted since.
+    """
+    record = await repository.get_idempotency_record(key)
+    if record is None or record.is_expired(now):
+        return None
+    if not record.replays(request_hash):
+        logger.info("idempotency key reused with another request", extra={"order_id": record.order_id})
+        raise IdempotencyKeyReused(key)
+    logger.info("idempotent retry answered from its record", extra={"order_id": record.order_id})
+    return PlacedOrder(order_id=record.order_id, response=record.response, replayed=True)
+
+
+def order_created(order: Order, payment_token: str) -> OrderCreated:
+    return OrderCreated(
         order_id=order.order_id,
         customer_id=order.customer_id,
         currency=order.currency,
@@ -52,18 +137,9 @@ async def place_order(
         items=tuple(
             OrderCreatedLine(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price) for line in order.items
         ),
-        payment_token=command.payment_token,
-        contact_ciphertext=ciphertext,
+        payment_token=payment_token,
+        contact_ciphertext=order.contact_ciphertext,
     )
-    envelope = new_envelope(event, correlation_id=correlation_id or order.order_id)
-    await repository.add(order, [envelope])
-    logger.info(
-        "order placed",
-        extra={"order_id": order.order_id, "event_id": str(envelope.metadata.event_id), "lines": len(order.items)},
-    )
-    # After the commit only: if this publish fails, the outbox sweep sends the stored event later.
-    await publisher.publish_committed([envelope])
-    return order
 
 
 async def record_payment_outcome(

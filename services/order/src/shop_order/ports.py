@@ -7,17 +7,33 @@ from typing import Any, Protocol
 
 from shop_shared.contracts import EventEnvelope
 
-from .domain import Contact, Order, OrderStatus
+from .domain import Contact, IdempotencyRecord, Order, OrderPage, OrderStatus
 
 __all__ = ["CommittedEventPublisher", "ContactEncryption", "OrderRepository"]
 
 
 class OrderRepository(Protocol):
-    async def add(self, order: Order, events: Sequence[EventEnvelope[Any]]) -> None:
-        """Store a new order and its events in the outbox, atomically (one transaction)."""
+    async def add(
+        self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
+    ) -> None:
+        """Store a new order, its events in the outbox and its idempotency record, atomically (one transaction).
+
+        Raises IdempotencyKeyTaken, storing nothing, when a live (unexpired) record already holds the key.
+        """
         ...
 
     async def get(self, order_id: str) -> Order | None: ...
+
+    async def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        """The record bound to `key` (possibly past its expiry: TTL deletion is lazy), if any."""
+        ...
+
+    async def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> OrderPage:
+        """At most `limit` of the customer's orders, newest first, after `cursor` (from a previous page).
+
+        Raises InvalidCursor for a cursor this repository did not hand out for this customer.
+        """
+        ...
 
     async def save_status_change(self, order: Order, *, expected: OrderStatus) -> bool:
         """Write `order`'s status and latest history entry if the stored status is still `expected`.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from shop_shared.settings import ServiceSettings
@@ -17,11 +19,31 @@ class OrderSettings(ServiceSettings):
     event_bus_name: str = Field(min_length=1, description="ORDER_EVENT_BUS_NAME: the custom EventBridge bus.")
     orders_table: str = Field(min_length=1, description="ORDER_ORDERS_TABLE: DynamoDB table of orders.")
     outbox_table: str = Field(min_length=1, description="ORDER_OUTBOX_TABLE: DynamoDB table of the outbox.")
+    idempotency_table: str = Field(
+        min_length=1, description="ORDER_IDEMPOTENCY_TABLE: DynamoDB table of Idempotency-Key records (TTL expires_at)."
+    )
     payment_outcomes_queue: str = Field(
         min_length=1, description="ORDER_PAYMENT_OUTCOMES_QUEUE: SQS queue of payment.succeeded/payment.failed."
     )
     contact_key_id: str = Field(min_length=1, description="ORDER_CONTACT_KEY_ID: KMS key (alias) for contacts.")
 
+    idempotency_ttl_seconds: int = Field(
+        default=86_400, ge=60, description="How long an Idempotency-Key stays bound to its first request."
+    )
+    max_body_bytes: int = Field(default=65_536, ge=1024, description="Largest request body accepted (else 413).")
+    events_max_attempts: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description=(
+            "Attempts per PutEvents call. The publish after commit holds the HTTP answer while it retries, and "
+            "the outbox sweep retries anyway, so a few attempts are enough."
+        ),
+    )
     outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)
     outbox_sweep_min_age_seconds: float = Field(default=5.0, ge=0)
     payment_outcomes_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(seconds=self.idempotency_ttl_seconds)

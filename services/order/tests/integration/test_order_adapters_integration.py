@@ -1,20 +1,21 @@
-"""The AWS adapters on the emulators: the order+outbox transaction, conditional writes, KMS, failures -> 503."""
+"""The AWS adapters on the emulators: the order+outbox+idempotency transaction, conditional writes, the
+by-customer listing, KMS, failures -> DependencyUnavailable."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from shop_devtools.testing.fixtures import AwsClients
-from shop_order.adapters import DynamoDbOrderRepository, KmsContactEncryption
+from shop_order.adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
 from shop_order.adapters.order_repository import DuplicateOrderId
-from shop_order.domain import Contact, Order, OrderStatus, PlaceOrder
-from shop_order.exceptions import DependencyUnavailable
+from shop_order.domain import Contact, IdempotencyRecord, Order, OrderStatus, PlaceOrder, StoredResponse
+from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
 from shop_shared.contracts import OrderCreated, new_envelope
 from shop_shared.outbox import DynamoDbOutbox
 from shop_shared.topology import DeployedTopology
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2025, 11, 28, 9, 30, tzinfo=UTC)
 
 
-def new_order(customer_id: str) -> Order:
+def new_order(customer_id: str, at: datetime = T0) -> Order:
     command = PlaceOrder.model_validate(
         {
             "customer_id": customer_id,
@@ -34,7 +35,7 @@ def new_order(customer_id: str) -> Order:
             "contact": {"phone": "+15555550100"},
         }
     )
-    return Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext="c2VhbGVk", at=T0)
+    return Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext="c2VhbGVk", at=at)
 
 
 def created_event(order: Order) -> Any:
@@ -56,8 +57,25 @@ def outbox(aws: AwsClients, deployed_topology: DeployedTopology) -> DynamoDbOutb
 
 
 @pytest.fixture
-def repository(aws: AwsClients, deployed_topology: DeployedTopology, outbox: DynamoDbOutbox) -> DynamoDbOrderRepository:
-    return DynamoDbOrderRepository(aws.dynamodb, deployed_topology.name("orders"), outbox)
+def idempotency_records(aws: AwsClients, deployed_topology: DeployedTopology) -> DynamoDbIdempotencyRecords:
+    return DynamoDbIdempotencyRecords(aws.dynamodb, deployed_topology.name("order-idempotency"))
+
+
+@pytest.fixture
+def repository(
+    aws: AwsClients,
+    deployed_topology: DeployedTopology,
+    outbox: DynamoDbOutbox,
+    idempotency_records: DynamoDbIdempotencyRecords,
+) -> DynamoDbOrderRepository:
+    return DynamoDbOrderRepository(aws.dynamodb, deployed_topology.name("orders"), outbox, idempotency_records)
+
+
+def bound(key: str, order: Order, *, at: datetime, ttl: timedelta = timedelta(hours=24)) -> IdempotencyRecord:
+    response = StoredResponse(status=201, body=f'{{"order_id":"{order.order_id}"}}')
+    return IdempotencyRecord.bind(
+        key, request_hash="a" * 64, order_id=order.order_id, response=response, at=at, ttl=ttl
+    )
 
 
 async def outbox_holds(aws: AwsClients, deployed_topology: DeployedTopology, event: Any) -> bool:
@@ -108,8 +126,60 @@ async def test_contact_ciphertext_opens_only_for_its_customer(
         await aws.kms.decrypt(CiphertextBlob=blob, EncryptionContext={"customer_id": "c-2"})
 
 
-async def test_missing_resources_surface_as_dependency_unavailable(aws: AwsClients, outbox: DynamoDbOutbox) -> None:
-    missing_table = DynamoDbOrderRepository(aws.dynamodb, f"missing-{uuid.uuid4().hex}", outbox)
+async def test_live_key_keeps_the_whole_transaction_out_and_an_expired_one_is_free(
+    repository: DynamoDbOrderRepository, aws: AwsClients, deployed_topology: DeployedTopology
+) -> None:
+    key = f"it-key-{uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    first, second, third = (new_order(f"it-{uuid.uuid4().hex}") for _ in range(3))
+    first_event, second_event, third_event = created_event(first), created_event(second), created_event(third)
+
+    await repository.add(first, [first_event], idempotency=bound(key, first, at=now, ttl=timedelta(seconds=60)))
+    with pytest.raises(IdempotencyKeyTaken):
+        await repository.add(second, [second_event], idempotency=bound(key, second, at=now + timedelta(seconds=60)))
+
+    assert await repository.get(second.order_id) is None
+    assert not await outbox_holds(aws, deployed_topology, second_event)
+    held = await repository.get_idempotency_record(key)
+    assert held is not None and held.order_id == first.order_id
+
+    # A minute and a second later the first record has expired: the key binds the new order.
+    later = now + timedelta(seconds=61)
+    await repository.add(third, [third_event], idempotency=bound(key, third, at=later))
+
+    rebound = await repository.get_idempotency_record(key)
+    assert rebound == bound(key, third, at=later)
+    assert await repository.get(third.order_id) == third
+    assert await outbox_holds(aws, deployed_topology, third_event)
+    assert await repository.get_idempotency_record(f"it-key-{uuid.uuid4().hex}") is None
+
+
+async def test_customer_orders_come_newest_first_page_by_page(repository: DynamoDbOrderRepository) -> None:
+    customer_id = f"it-{uuid.uuid4().hex}"
+    # Stored out of time order, and with whole and fractional seconds that would mis-sort as plain ISO text.
+    offsets = [timedelta(seconds=2), timedelta(0), timedelta(seconds=1, microseconds=500_000), timedelta(seconds=1)]
+    orders = [new_order(customer_id, at=T0 + offset) for offset in offsets]
+    for order in orders:
+        await repository.add(order, [])
+    await repository.add(new_order(f"it-{uuid.uuid4().hex}"), [])  # someone else's
+
+    first = await repository.list_for_customer(customer_id, limit=3, cursor=None)
+    assert first.next_cursor is not None
+    second = await repository.list_for_customer(customer_id, limit=3, cursor=first.next_cursor)
+    exact = await repository.list_for_customer(customer_id, limit=4, cursor=None)
+
+    newest_first = sorted(orders, key=lambda order: order.created_at, reverse=True)
+    assert [*first.orders, *second.orders] == newest_first
+    assert second.next_cursor is None
+    assert exact.orders == tuple(newest_first) and exact.next_cursor is None
+    with pytest.raises(InvalidCursor):
+        await repository.list_for_customer(f"it-{uuid.uuid4().hex}", limit=3, cursor=first.next_cursor)
+
+
+async def test_missing_resources_surface_as_dependency_unavailable(
+    aws: AwsClients, outbox: DynamoDbOutbox, idempotency_records: DynamoDbIdempotencyRecords
+) -> None:
+    missing_table = DynamoDbOrderRepository(aws.dynamodb, f"missing-{uuid.uuid4().hex}", outbox, idempotency_records)
     missing_key = KmsContactEncryption(aws.kms, f"alias/missing-{uuid.uuid4().hex}")
     order = new_order("c-1")
 
@@ -117,5 +187,9 @@ async def test_missing_resources_surface_as_dependency_unavailable(aws: AwsClien
         await missing_table.get(order.order_id)
     with pytest.raises(DependencyUnavailable):
         await missing_table.add(order, [])
+    with pytest.raises(DependencyUnavailable):
+        await missing_table.list_for_customer("c-1", limit=10, cursor=None)
+    with pytest.raises(DependencyUnavailable):
+        await DynamoDbIdempotencyRecords(aws.dynamodb, f"missing-{uuid.uuid4().hex}").get("key")
     with pytest.raises(DependencyUnavailable):
         await missing_key.encrypt(Contact(phone="+15555550100"), customer_id="c-1")

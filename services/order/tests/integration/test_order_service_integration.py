@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -163,3 +164,34 @@ async def test_payment_outcomes_settle_orders_once(
     await wait_until_drained(aws.sqs, outcomes["QueueUrl"], timeout=DEADLINE_SECONDS)
 
     assert (await order_api.get(f"/orders/{paid_order['order_id']}")).json() == paid
+
+
+async def test_oversized_bodies_are_413_whether_declared_or_chunked(
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+) -> None:
+    customer_id = f"it-{uuid.uuid4().hex}"
+    # A real order padded with JSON whitespace past the default 64 KiB limit.
+    oversized = json.dumps(order_body(customer_id)).encode() + b" " * 65_536
+
+    async def chunked() -> AsyncIterator[bytes]:
+        for start in range(0, len(oversized), 4096):
+            yield oversized[start : start + 4096]
+
+    headers = {"Content-Type": "application/json"}
+    declared = await order_api.post("/orders", content=oversized, headers=headers)
+    streamed = await order_api.post("/orders", content=chunked(), headers=headers)
+
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "payload_too_large"
+    assert "content-length" in declared.request.headers
+    assert streamed.request.headers.get("transfer-encoding") == "chunked"
+    stored = await aws.dynamodb.scan(
+        TableName=deployed_topology.name("orders"),
+        FilterExpression="customer_id = :customer",
+        ExpressionAttributeValues={":customer": {"S": customer_id}},
+        ConsistentRead=True,
+    )
+    assert stored["Count"] == 0
+    # The service is fine afterwards, and the same order under the limit is accepted.
+    assert (await order_api.post("/orders", json=order_body(customer_id))).status_code == 201

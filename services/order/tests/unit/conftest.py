@@ -1,34 +1,52 @@
-"""In-memory fakes of the order service's ports (repository with its outbox, encryption, publisher)."""
+"""In-memory fakes of the order service's ports (repository with its outbox and idempotency records,
+encryption, publisher)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from shop_order.bootstrap import OrderBootstrap
-from shop_order.domain import Contact, Order, OrderStatus
-from shop_order.exceptions import DependencyUnavailable
+from shop_order.domain import Contact, IdempotencyRecord, Order, OrderPage, OrderStatus, StoredResponse
+from shop_order.entrypoints.api import create_app
+from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
+from shop_order.handlers import Render
+from shop_order.settings import OrderSettings
 from shop_shared.contracts import EventEnvelope
 
 
 class InMemoryOrderRepository:
-    """Orders and outbox entries in dicts; `add` stores both or neither, like the DynamoDB transaction."""
+    """Orders, outbox entries and idempotency records in dicts; `add` stores all or nothing, like the
+    DynamoDB transaction, and refuses a key held by a record that had not expired when the request was made."""
 
     def __init__(self) -> None:
         self.orders: dict[str, Order] = {}
         self.outbox: dict[str, EventEnvelope[Any]] = {}
+        self.idempotency: dict[str, IdempotencyRecord] = {}
         self.unavailable = False
         # Runs just before a conditional status write: lets a test play a concurrent writer.
         self.before_status_write: Callable[[], Awaitable[None]] | None = None
+        # Runs just before a refused key's record is read: lets a test expire or delete it meanwhile.
+        self.before_record_read: Callable[[], Awaitable[None]] | None = None
+        self._cursors: dict[str, tuple[str, int]] = {}
 
-    async def add(self, order: Order, events: Sequence[EventEnvelope[Any]]) -> None:
+    async def add(
+        self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
+    ) -> None:
         if self.unavailable:
             raise DependencyUnavailable("DynamoDB")
         if order.order_id in self.orders:
             raise RuntimeError("duplicate order id")
+        if idempotency is not None:
+            held = self.idempotency.get(idempotency.idempotency_key)
+            if held is not None and held.expires_at >= int(idempotency.created_at.timestamp()):
+                raise IdempotencyKeyTaken(idempotency.idempotency_key)
+            self.idempotency[idempotency.idempotency_key] = idempotency
         self.orders[order.order_id] = order
         self.outbox.update({str(envelope.metadata.event_id): envelope for envelope in events})
 
@@ -36,6 +54,31 @@ class InMemoryOrderRepository:
         if self.unavailable:
             raise DependencyUnavailable("DynamoDB")
         return self.orders.get(order_id)
+
+    async def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        if self.before_record_read is not None:
+            await self.before_record_read()
+        return self.idempotency.get(key)
+
+    async def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> OrderPage:
+        if self.unavailable:
+            raise DependencyUnavailable("DynamoDB")
+        start = 0
+        if cursor is not None:
+            if self._cursors.get(cursor, ("", 0))[0] != customer_id:
+                raise InvalidCursor("not handed out for this customer")
+            start = self._cursors[cursor][1]
+        mine = sorted(
+            (order for order in self.orders.values() if order.customer_id == customer_id),
+            key=lambda order: (order.created_at, order.order_id),
+            reverse=True,
+        )
+        page = mine[start : start + limit]
+        next_cursor = None
+        if start + limit < len(mine):
+            next_cursor = f"fake-cursor-{len(self._cursors)}"
+            self._cursors[next_cursor] = (customer_id, start + limit)
+        return OrderPage(orders=tuple(page), next_cursor=next_cursor)
 
     async def save_status_change(self, order: Order, *, expected: OrderStatus) -> bool:
         if self.before_status_write is not None:
@@ -100,6 +143,16 @@ def fake_services(
 
 
 @pytest.fixture
+def render() -> Render:
+    """What the handlers are given to answer a new order: here the order's JSON, without its ciphertext."""
+
+    def as_json(order: Order) -> StoredResponse:
+        return StoredResponse(status=201, body=order.model_dump_json(exclude={"contact_ciphertext"}))
+
+    return as_json
+
+
+@pytest.fixture
 def order_body() -> dict[str, Any]:
     return {
         "customer_id": "c-123",
@@ -111,3 +164,47 @@ def order_body() -> dict[str, Any]:
         "payment_token": "tok_success",
         "contact": {"phone": "+15555550100"},
     }
+
+
+ClientFor = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def settings() -> OrderSettings:
+    return OrderSettings(
+        event_bus_name="bus",
+        orders_table="orders",
+        outbox_table="outbox",
+        idempotency_table="idempotency",
+        payment_outcomes_queue="outcomes",
+        contact_key_id="alias/contact",
+        shutdown_grace_seconds=1.0,
+    )
+
+
+@pytest.fixture
+def client_for(settings: OrderSettings) -> ClientFor:
+    """`async with client_for(services) as client:` the app through ASGITransport, its lifespan running."""
+
+    @asynccontextmanager
+    async def open_client(
+        services: OrderBootstrap, *, app_settings: OrderSettings | None = None, raise_app_exceptions: bool = True
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async def build(_: OrderSettings, __: AsyncExitStack) -> OrderBootstrap:
+            return services
+
+        app = create_app(app_settings or settings, build=build)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://order") as client,
+        ):
+            yield client
+
+    return open_client
+
+
+@pytest.fixture
+async def api(client_for: ClientFor, fake_services: OrderBootstrap) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(fake_services) as client:
+        yield client

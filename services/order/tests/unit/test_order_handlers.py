@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from shop_order.domain import Order, OrderStatus, PaymentOutcomeAssessment, PlaceOrder
+from shop_order.domain import Order, OrderStatus, PaymentOutcomeAssessment, PlaceOrder, StoredResponse
 from shop_order.exceptions import DependencyUnavailable, OrderNotFound
 from shop_order.handlers import place_order, record_payment_outcome
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, PaymentSucceeded, new_envelope
@@ -27,14 +27,18 @@ async def place(
     publisher: RecordingPublisher,
     correlation_id: str | None = None,
 ) -> Order:
-    return await place_order(
+    placed = await place_order(
         PlaceOrder.model_validate(body),
         repository=repository,
         contact_encryption=encryption,
         publisher=publisher,
+        render=lambda order: StoredResponse(status=201, body=order.model_dump_json()),
         correlation_id=correlation_id,
         clock=lambda: T0,
     )
+    assert not placed.replayed
+    assert Order.model_validate_json(placed.response.body) == repository.orders[placed.order_id]
+    return repository.orders[placed.order_id]
 
 
 def outcome(event_type: str, order: Order, *, event_id: uuid.UUID | None = None) -> EventEnvelope[Any]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shop_order.domain import OrderStatus, PlaceOrder
 from shop_order.entrypoints.worker import build_payment_outcome_consumer
-from shop_order.handlers import place_order
+from shop_order.handlers import Render, place_order
 from shop_shared.contracts import EventEnvelope, PaymentSucceeded, new_envelope
 
 if TYPE_CHECKING:
@@ -53,13 +53,16 @@ async def test_handled_outcomes_are_deleted_and_unknown_orders_stay(
     repository: InMemoryOrderRepository,
     encryption: ReversibleContactEncryption,
     publisher: RecordingPublisher,
+    render: Render,
 ) -> None:
-    order = await place_order(
+    placed = await place_order(
         PlaceOrder.model_validate(order_body),
         repository=repository,
         contact_encryption=encryption,
         publisher=publisher,
+        render=render,
     )
+    order = repository.orders[placed.order_id]
     sqs = RecordingSqsClient()
     consumer = build_payment_outcome_consumer(sqs, "queue-url", repository)
     first = succeeded(order.order_id)

@@ -35,7 +35,8 @@ async def open_client(
     *,
     read_timeout: float = 10.0,
     pool_size: int = 20,
+    max_attempts: int = 5,
 ) -> Any:
     """Open a client whose lifetime ends with `stack` (the service's lifespan)."""
-    config = client_config(read_timeout=read_timeout, pool_size=pool_size)
+    config = client_config(read_timeout=read_timeout, pool_size=pool_size, max_attempts=max_attempts)
     return await stack.enter_async_context(session.client(service, config=config))

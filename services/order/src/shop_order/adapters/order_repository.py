@@ -1,45 +1,57 @@
-"""Orders in DynamoDB: a new order and its outbox entries in one transaction, conditional status writes."""
+"""Orders in DynamoDB: a new order, its outbox entries and its idempotency record in one transaction,
+conditional status writes, and a customer's orders newest first through the by-customer index."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from shop_shared.aws import from_item, is_condition_failure, to_item
+from shop_shared.aws import from_item, is_condition_failure, to_item, transaction_conflicts
 from shop_shared.contracts import EventEnvelope
 from shop_shared.outbox import DynamoDbOutbox
 
-from shop_order.domain import Order, OrderStatus
-from shop_order.exceptions import DependencyUnavailable
+from shop_order.domain import IdempotencyRecord, Order, OrderPage, OrderStatus
+from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken
 
-__all__ = ["DuplicateOrderId", "DynamoDbOrderRepository"]
+from .idempotency_records import DynamoDbIdempotencyRecords
+from .order_items import customer_index_key, order_from_item, order_to_item, sortable_time
+from .page_cursor import decode_cursor, encode_cursor
+
+__all__ = ["CUSTOMER_INDEX", "DuplicateOrderId", "DynamoDbOrderRepository"]
 
 logger = logging.getLogger(__name__)
+
+CUSTOMER_INDEX = "by-customer"
+# Concurrent requests with one idempotency key make DynamoDB cancel all but one transaction with
+# TransactionConflict; retried, the losers see the winner's record and replay its answer.
+CONFLICT_RETRIES = 4
+CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 class DuplicateOrderId(RuntimeError):
     """A uuid4 collided with a stored order; the new order was not stored."""
 
 
-def order_to_item(order: Order) -> dict[str, Any]:
-    # JSON mode turns every Decimal into its exact string ("39.98") and datetimes into ISO 8601:
-    # money never becomes a float on the way to DynamoDB.
-    return to_item(order.model_dump(mode="json"))
-
-
-def order_from_item(item: dict[str, Any]) -> Order:
-    return Order.model_validate(from_item(item))
-
-
 class DynamoDbOrderRepository:
-    def __init__(self, dynamodb_client: Any, table_name: str, outbox: DynamoDbOutbox) -> None:
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        outbox: DynamoDbOutbox,
+        idempotency_records: DynamoDbIdempotencyRecords,
+    ) -> None:
         self._client = dynamodb_client
         self._table = table_name
         self._outbox = outbox
+        self._idempotency = idempotency_records
 
-    async def add(self, order: Order, events: Sequence[EventEnvelope[Any]]) -> None:
+    async def add(
+        self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
+    ) -> None:
         put_order = {
             "Put": {
                 "TableName": self._table,
@@ -47,15 +59,26 @@ class DynamoDbOrderRepository:
                 "ConditionExpression": "attribute_not_exists(order_id)",
             }
         }
-        writes = [put_order, *(self._outbox.put_entry(envelope) for envelope in events)]
-        try:
-            await self._client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if is_condition_failure(error):
-                raise DuplicateOrderId(order.order_id) from error
-            raise self._unavailable("transact_write_items", error) from error
-        except BotoCoreError as error:
-            raise self._unavailable("transact_write_items", error) from error
+        writes = [put_order]
+        if idempotency is not None:
+            writes.append(self._idempotency.put_entry(idempotency))
+        writes.extend(self._outbox.put_entry(envelope) for envelope in events)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                await self._client.transact_write_items(TransactItems=writes)
+                return
+            except ClientError as error:
+                reasons = transaction_conflicts(error)
+                if is_condition_failure(error):
+                    # Reasons come in request order: the order first, then the idempotency record.
+                    if idempotency is not None and reasons[1:2] == ["ConditionalCheckFailed"]:
+                        raise IdempotencyKeyTaken(idempotency.idempotency_key) from error
+                    raise DuplicateOrderId(order.order_id) from error
+                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES:
+                    raise self._unavailable("transact_write_items", error) from error
+            except BotoCoreError as error:
+                raise self._unavailable("transact_write_items", error) from error
+            await asyncio.sleep(CONFLICT_BACKOFF_SECONDS * 2**attempt * random.uniform(0.5, 1.5))
 
     async def get(self, order_id: str) -> Order | None:
         try:
@@ -67,8 +90,40 @@ class DynamoDbOrderRepository:
         item = response.get("Item")
         return order_from_item(item) if item else None
 
+    async def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        return await self._idempotency.get(key)
+
+    async def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> OrderPage:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": CUSTOMER_INDEX,
+            "KeyConditionExpression": "customer_id = :customer",
+            "ExpressionAttributeValues": to_item({":customer": customer_id}),
+            "ScanIndexForward": False,  # newest first
+            # One more than asked: a page that is followed by nothing gets no cursor (no empty last page).
+            "Limit": limit + 1,
+        }
+        if cursor is not None:
+            query["ExclusiveStartKey"] = to_item(decode_cursor(cursor, customer_id=customer_id))
+        try:
+            response = await self._client.query(**query)
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable("query", error) from error
+        items: list[dict[str, Any]] = response.get("Items", [])
+        next_key: dict[str, str] | None = None
+        if len(items) > limit:
+            items = items[:limit]
+            next_key = customer_index_key(items[-1])
+        elif "LastEvaluatedKey" in response:
+            # DynamoDB stopped at its 1 MB page size before `limit`: go on from where it stopped.
+            next_key = {name: str(value) for name, value in from_item(response["LastEvaluatedKey"]).items()}
+        return OrderPage(
+            orders=tuple(order_from_item(item) for item in items),
+            next_cursor=encode_cursor(next_key) if next_key else None,
+        )
+
     async def save_status_change(self, order: Order, *, expected: OrderStatus) -> bool:
-        fields = order.model_dump(mode="json", include={"status", "updated_at", "status_history"})
+        fields = order.model_dump(mode="json", include={"status", "status_history"})
         try:
             await self._client.update_item(
                 TableName=self._table,
@@ -82,7 +137,7 @@ class DynamoDbOrderRepository:
                 ExpressionAttributeValues=to_item(
                     {
                         ":status": fields["status"],
-                        ":updated_at": fields["updated_at"],
+                        ":updated_at": sortable_time(order.updated_at),
                         ":change": fields["status_history"][-1:],
                         ":expected": str(expected),
                     }

@@ -11,9 +11,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from .money import Currency, parse_money
 
-__all__ = ["CONTACT_EMAIL_MAX_LENGTH", "Contact", "OrderLineInput", "PlaceOrder"]
+__all__ = ["CONTACT_EMAIL_MAX_LENGTH", "MAX_LINES", "MAX_QUANTITY", "Contact", "OrderLineInput", "PlaceOrder"]
 
 MAX_LINES = 100
+MAX_QUANTITY = 1000
 CONTACT_EMAIL_MAX_LENGTH = 254
 
 # Deliberately narrower than RFC 5322: dot-separated atoms before the '@', DNS labels and an
@@ -36,7 +37,9 @@ class OrderLineInput(_Strict):
     sku: str = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Stock keeping unit.", examples=["SKU-1"]
     )
-    quantity: int = Field(strict=True, ge=1, le=1000, description="Units ordered (1 to 1000).", examples=[2])
+    quantity: int = Field(
+        strict=True, ge=1, le=MAX_QUANTITY, description="Units ordered (1 to 1000), a JSON integer.", examples=[2]
+    )
     unit_price: UnitPrice = Field(
         description=(
             "Price of one unit in the order currency: a decimal string (preferred) or a JSON number, "

@@ -12,7 +12,7 @@ from .commands import PlaceOrder
 from .exceptions import InvalidStatusTransition
 from .money import Currency, to_cents
 
-__all__ = ["Order", "OrderLine", "OrderStatus", "PaymentOutcomeAssessment", "StatusChange"]
+__all__ = ["Order", "OrderLine", "OrderPage", "OrderStatus", "PaymentOutcomeAssessment", "StatusChange"]
 
 
 class OrderStatus(StrEnum):
@@ -103,3 +103,10 @@ class Order(_Frozen):
         return self.model_copy(
             update={"status": outcome, "updated_at": at, "status_history": (*self.status_history, change)}
         )
+
+
+class OrderPage(_Frozen):
+    """One page of a customer's orders, newest first; `next_cursor` is None on the last page."""
+
+    orders: tuple[Order, ...]
+    next_cursor: str | None

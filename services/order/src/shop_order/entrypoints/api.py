@@ -1,38 +1,32 @@
-"""The order HTTP API: place an order, read it back, report health."""
+"""The order HTTP API: place an order (idempotently), list a customer's orders, read one, report health."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Path, Request, Response, status
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from shop_shared.http import ErrorResponse, components, create_service_app, error_response
+from shop_shared.http import components, create_service_app, error_response
 
 from shop_order.bootstrap import Bootstrap, OrderBootstrap, bootstrap
-from shop_order.domain import PlaceOrder
-from shop_order.exceptions import DependencyUnavailable
+from shop_order.domain import IDEMPOTENCY_KEY_PATTERN, IdempotencyKeyReused, Order, PlaceOrder, StoredResponse
+from shop_order.exceptions import DependencyUnavailable, InvalidCursor
 from shop_order.handlers import place_order
 from shop_order.settings import OrderSettings
 
-from .schemas import OrderView
+from .body_limit import BodySizeLimit
+from .responses import CREATED_HEADERS, IDEMPOTENCY_KEY_REUSED, INVALID_CURSOR, errors
+from .schemas import CURSOR_EXAMPLE, OrderPageView, OrderView
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        404: "No order with this id.",
-        422: "The request is not valid; `details` names each offending field. Nothing was changed.",
-        503: "A dependency (DynamoDB, KMS) is unavailable; nothing was stored, retry later.",
-    }
-    return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}
-
+REPLAYED_HEADER = "Idempotent-Replayed"
+_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
 Services = Annotated[OrderBootstrap, Depends(components)]
 CorrelationId = Annotated[
@@ -41,10 +35,31 @@ CorrelationId = Annotated[
         alias=CORRELATION_HEADER,
         min_length=1,
         max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
+        pattern=_ID_PATTERN,
         description="Correlates the events of this order's flow; defaults to the order id.",
+        examples=["checkout-42"],
     ),
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description=(
+            "Makes retries safe: 1 to 128 characters of `A-Z a-z 0-9 . _ : -`, a fresh UUID per order is best. "
+            "The first request with a key creates the order; a retry with the same key and the same body "
+            "(formatting aside) gets that first answer again, with `Idempotent-Replayed: true`, and creates "
+            "nothing; the same key with a different body is refused with 422 `idempotency_key_reused`. "
+            "Keys are remembered for 24 hours (the service's ORDER_IDEMPOTENCY_TTL_SECONDS)."
+        ),
+        examples=["3b1f8e1c-7d2a-4a51-9a0e-5c1d2b7e9f10"],
+    ),
+]
+
+
+def render_created(order: Order) -> StoredResponse:
+    """The 201 answer for a new order, kept with its Idempotency-Key for the retries."""
+    return StoredResponse(status=status.HTTP_201_CREATED, body=OrderView.from_order(order).model_dump_json())
 
 
 def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
@@ -54,16 +69,30 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         settings,
         title="Order API",
         version="1.0.0",
-        description="Places orders and reports their payment status. Totals are always computed by the server.",
+        description=(
+            "Places orders and reports their payment status. Totals are always computed by the server. "
+            'Every error answers with the one shape `{"error": {"code", "message", "details"}}`.'
+        ),
         build=build,
         loops=lambda services: services.background,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(DependencyUnavailable)
     async def _unavailable(_: Request, error: DependencyUnavailable) -> JSONResponse:
         return error_response(
             503, "unavailable", "The service is temporarily unavailable; retry later.", headers={"Retry-After": "1"}
         )
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def _key_reused(_: Request, error: IdempotencyKeyReused) -> JSONResponse:
+        message = "This Idempotency-Key was already used with a different request; use a new key for a new order."
+        return error_response(422, "idempotency_key_reused", message)
+
+    @app.exception_handler(InvalidCursor)
+    async def _invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
+        message = f"The cursor is not valid for this listing ({error}); start again without a cursor."
+        return error_response(422, "invalid_cursor", message)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
@@ -74,24 +103,71 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         "/orders",
         status_code=status.HTTP_201_CREATED,
         response_model=OrderView,
-        responses=_errors(422, 503),
+        responses={
+            201: {"description": "The order was stored (or, for a retry, had been).", "headers": CREATED_HEADERS},
+            **errors(413, 422, 503, extra_422={"idempotency_key_reused": IDEMPOTENCY_KEY_REUSED}),
+        },
         summary="Place an order",
     )
     async def create_order(
-        command: PlaceOrder, services: Services, response: Response, correlation_id: CorrelationId = None
-    ) -> OrderView:
-        order = await place_order(
+        command: PlaceOrder,
+        services: Services,
+        correlation_id: CorrelationId = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        placed = await place_order(
             command,
             repository=services.repository,
             contact_encryption=services.contact_encryption,
             publisher=services.publisher,
+            render=render_created,
+            idempotency_key=idempotency_key,
+            idempotency_ttl=settings.idempotency_ttl,
             correlation_id=correlation_id,
         )
-        response.headers["Location"] = f"/orders/{order.order_id}"
-        response.headers[CORRELATION_HEADER] = correlation_id or order.order_id
-        return OrderView.from_order(order)
+        headers = {
+            "Location": f"/orders/{placed.order_id}",
+            CORRELATION_HEADER: correlation_id or placed.order_id,
+        }
+        if placed.replayed:
+            headers[REPLAYED_HEADER] = "true"
+        return Response(
+            content=placed.response.body,
+            status_code=placed.response.status,
+            media_type="application/json",
+            headers=headers,
+        )
 
-    @app.get("/orders/{order_id}", response_model=OrderView, responses=_errors(404, 422, 503), summary="Read an order")
+    @app.get(
+        "/orders",
+        response_model=OrderPageView,
+        responses=errors(422, 503, extra_422={"invalid_cursor": INVALID_CURSOR}),
+        summary="List a customer's orders, newest first",
+    )
+    async def list_orders(
+        customer_id: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=64,
+                pattern=_ID_PATTERN,
+                description="The customer whose orders to list.",
+                examples=["c-123"],
+            ),
+        ],
+        services: Services,
+        limit: Annotated[int, Query(ge=1, le=100, description="Orders per page (1 to 100).", examples=[20])] = 20,
+        cursor: Annotated[
+            str | None,
+            Query(
+                description="`next_cursor` of the previous page; omit for the first page.", examples=[CURSOR_EXAMPLE]
+            ),
+        ] = None,
+    ) -> OrderPageView:
+        page = await services.repository.list_for_customer(customer_id, limit=limit, cursor=cursor)
+        return OrderPageView.from_page(page)
+
+    @app.get("/orders/{order_id}", response_model=OrderView, responses=errors(404, 422, 503), summary="Read an order")
     async def get_order(
         order_id: Annotated[
             str,

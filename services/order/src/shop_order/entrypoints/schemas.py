@@ -1,15 +1,19 @@
-"""HTTP views of an order: what the API answers (never the contact or the payment token)."""
+"""HTTP views of orders: what the API answers (never the contact or the payment token)."""
 
 from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shop_order.domain import Currency, Order, OrderStatus
+from shop_order.domain import Currency, Order, OrderPage, OrderStatus
 
-__all__ = ["OrderLineView", "OrderView", "StatusChangeView"]
+__all__ = ["OrderLineView", "OrderPageView", "OrderView", "StatusChangeView"]
 
 _AMOUNT = r"^[0-9]+\.[0-9]{2}$"
 _AT_EXAMPLE = "2025-11-28T09:30:00.123456Z"
+CURSOR_EXAMPLE = (
+    "eyJjcmVhdGVkX2F0IjoiMjAyNS0xMS0yOFQwOTozMDowMC4xMjM0NTZaIiwiY3VzdG9tZXJfaWQiOiJjLTEyMyIsIm9yZGVyX2lkIjoi"
+    "M2YwYzJhNGUtOGI3ZC00YzFlLTlhNTUtMmQ2ZjBlMWI3YzkwIn0"
+)
 
 
 class _View(BaseModel):
@@ -71,3 +75,31 @@ class OrderView(_View):
             updated_at=order.updated_at,
             status_history=[StatusChangeView(status=change.status, at=change.at) for change in order.status_history],
         )
+
+
+_ORDER_EXAMPLE = {
+    "order_id": "3f0c2a4e-8b7d-4c1e-9a55-2d6f0e1b7c90",
+    "customer_id": "c-123",
+    "status": "PENDING_PAYMENT",
+    "currency": "USD",
+    "total": "39.98",
+    "items": [{"sku": "SKU-1", "quantity": 2, "unit_price": "19.99", "line_total": "39.98"}],
+    "created_at": _AT_EXAMPLE,
+    "updated_at": _AT_EXAMPLE,
+    "status_history": [{"status": "PENDING_PAYMENT", "at": _AT_EXAMPLE}],
+}
+
+
+class OrderPageView(_View):
+    orders: list[OrderView] = Field(
+        description="Up to `limit` of the customer's orders, newest first (by created_at).",
+        examples=[[_ORDER_EXAMPLE]],
+    )
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or edit it.",
+        examples=[CURSOR_EXAMPLE],
+    )
+
+    @classmethod
+    def from_page(cls, page: OrderPage) -> OrderPageView:
+        return cls(orders=[OrderView.from_order(order) for order in page.orders], next_cursor=page.next_cursor)

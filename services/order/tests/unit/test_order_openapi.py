@@ -1,0 +1,66 @@
+"""The OpenAPI document at /openapi.json: every field described with an example, every answer documented."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+MODELS = ("PlaceOrder", "OrderLineInput", "Contact", "OrderView", "OrderLineView", "StatusChangeView", "OrderPageView")
+ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+@pytest.fixture
+async def spec(api: httpx.AsyncClient) -> dict[str, Any]:
+    response = await api.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_every_property_of_the_request_and_response_models_is_described(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for name in MODELS:
+        assert schemas[name]["properties"], name
+        for field, schema in schemas[name]["properties"].items():
+            assert schema.get("description"), f"{name}.{field} has no description"
+            assert schema.get("examples"), f"{name}.{field} has no example"
+
+
+def test_post_orders_documents_every_answer_and_the_headers(spec: dict[str, Any]) -> None:
+    post = spec["paths"]["/orders"]["post"]
+    responses = post["responses"]
+
+    assert {"201", "413", "422", "503"} <= set(responses)
+    assert responses["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderView"}
+    assert set(responses["201"]["headers"]) == {"Location", "X-Correlation-Id", "Idempotent-Replayed"}
+    for code in ("413", "422", "503"):
+        content = responses[code]["content"]["application/json"]
+        assert content["schema"] == ERROR_REF
+        assert responses[code]["description"]
+        assert content["examples"], code
+    assert set(responses["422"]["content"]["application/json"]["examples"]) == {
+        "validation_error",
+        "idempotency_key_reused",
+    }
+    headers = {parameter["name"]: parameter for parameter in post["parameters"] if parameter["in"] == "header"}
+    key = headers["Idempotency-Key"]
+    assert key["required"] is False
+    assert "Idempotent-Replayed" in key["description"] and "idempotency_key_reused" in key["description"]
+    assert key["schema"]["anyOf"][0]["pattern"] == "^[A-Za-z0-9._:-]{1,128}$"
+
+
+def test_listing_and_reading_document_their_answers(spec: dict[str, Any]) -> None:
+    listing = spec["paths"]["/orders"]["get"]
+    reading = spec["paths"]["/orders/{order_id}"]["get"]
+
+    assert {"200", "422", "503"} <= set(listing["responses"])
+    assert "invalid_cursor" in listing["responses"]["422"]["content"]["application/json"]["examples"]
+    parameters = {parameter["name"]: parameter for parameter in listing["parameters"]}
+    assert parameters["customer_id"]["required"] is True
+    assert parameters["limit"]["schema"]["maximum"] == 100 and parameters["limit"]["schema"]["default"] == 20
+    for parameter in parameters.values():
+        assert parameter["description"] and parameter["schema"]["examples"], parameter["name"]
+    assert {"200", "404", "422", "503"} <= set(reading["responses"])
+    assert reading["responses"]["404"]["content"]["application/json"]["schema"] == ERROR_REF

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop batch test test-unit lint typecheck provision
+.PHONY: help sync up start stop batch rotate-payment-key test test-unit lint typecheck provision
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ stop: sync ## stop what `make start` started
 
 batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--as-of 2026-11 --chunk-size 100")
 	$(RUN) python -m shop_devtools batch $(ARGS)
+
+rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
+	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)
 
 provision: sync ## apply the topology to the running emulators again (idempotent)
 	$(RUN) python -m shop_devtools provision

@@ -1,4 +1,4 @@
-"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision`."""
+"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision|rotate-payment-key`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .batch import run_batch
 from .detached import start_detached, stop_detached
 from .emulators import aws_environment
 from .provisioning import provision
+from .rotation import rotate_local
 from .runtime import configured_endpoints
 from .services import PAYMENT_PROVIDER, SERVICES, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
@@ -30,6 +31,15 @@ def main() -> int:
     batch.add_argument("--chunk-size", type=int, help="customers per activity task")
     batch.add_argument("--timeout", type=float, default=600.0)
     commands.add_parser("provision", help="apply the topology to the running emulators (idempotent)")
+    rotate = commands.add_parser(
+        "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one stays valid once)"
+    )
+    rotate.add_argument(
+        "--connection-only",
+        action="store_true",
+        help="only make the connection send the current key (finish a rotation)",
+    )
+    rotate.add_argument("--prefix", default=LOCAL_PREFIX, help=argparse.SUPPRESS)  # tests: another deployment
     args = parser.parse_args()
 
     if args.command == "up":
@@ -41,6 +51,8 @@ def main() -> int:
     if args.command == "batch":
         request = {key: value for key, value in {"as_of": args.as_of, "chunk_size": args.chunk_size}.items() if value}
         return run_batch(request, timeout=args.timeout)
+    if args.command == "rotate-payment-key":
+        return rotate_local(connection_only=args.connection_only, prefix=args.prefix)
     return provision_running()
 
 

@@ -126,6 +126,20 @@ async def test_seeded_faults_are_reproducible() -> None:
     assert {201, 429, 500} <= set(first)
 
 
+async def test_stats_count_how_each_request_was_answered() -> None:
+    async with _client(error_rate=0.3, rate_limit_rate=0.3, seed=7) as client:
+        statuses = [(await client.post("/v1/charges", json=_charge())).status_code for _ in range(20)]
+        declined = _charge("tok_declined")
+        statuses += [(await client.post("/v1/charges", json=declined)).status_code for _ in range(6)]
+        stats = (await client.get("/sim/stats")).json()
+
+    assert stats["requests"] == len(statuses) == 26
+    assert stats["rate_limited"] == statuses.count(429) and stats["errors"] == statuses.count(500)
+    assert stats["succeeded"] == statuses[:20].count(201)
+    assert stats["declined"] == 1 and stats["replayed"] == statuses[20:].count(402) - 1
+    assert stats["conflicts"] == 0
+
+
 async def test_latency_is_applied() -> None:
     loop = asyncio.get_running_loop()
     async with _client(latency_ms=200) as client:

@@ -1,4 +1,5 @@
-"""The provider's HTTP API: `POST /v1/charges` (idempotent by key), `GET /v1/charges`, `GET /health`.
+"""The provider's HTTP API: `POST /v1/charges` (idempotent by key), `GET /v1/charges`, `GET /health`, and
+`GET /sim/stats` (how each charge request was answered: what a test of a fault storm reports).
 
 Test tokens decide the outcome, as real providers' sandboxes do. Faults (latency, 500s, 429s) come
 before any charge, so a retried request can never be charged twice.
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .settings import ProviderSimSettings
 
-__all__ = ["ChargeLedger", "ChargeRequest", "create_app"]
+__all__ = ["ChargeLedger", "ChargeRequest", "RequestStats", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,27 @@ class ChargeLedger:
         return result, False
 
 
+@dataclass
+class RequestStats:
+    """How the charge requests were answered, counted as they are answered."""
+
+    requests: int = 0
+    rate_limited: int = 0  # 429
+    errors: int = 0  # 500
+    succeeded: int = 0  # 201, first answers
+    declined: int = 0  # 402, first answers
+    replayed: int = 0  # the first answer given again for a known key
+    conflicts: int = 0  # 409, a key reused with other parameters
+
+    def count(self, result: ChargeResult, replayed: bool) -> None:
+        if replayed:
+            self.replayed += 1
+        elif result.status_code == 201:
+            self.succeeded += 1
+        else:
+            self.declined += 1
+
+
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"type": kind, "message": message}}, headers=headers)
 
@@ -93,23 +115,30 @@ def _error(status: int, kind: str, message: str, headers: dict[str, str] | None 
 def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
     settings = settings or ProviderSimSettings()
     ledger = ChargeLedger()
+    stats = RequestStats()
     faults = random.Random(settings.seed)
     app = FastAPI(title="Simulated payment provider", version="1")
     app.state.ledger = ledger
+    app.state.stats = stats
 
     @app.post("/v1/charges")
     async def create_charge(request: ChargeRequest) -> JSONResponse:
         await asyncio.sleep(settings.latency_ms / 1000)
+        stats.requests += 1
         # One draw per request keeps a seeded run reproducible whatever the rates are.
         roll = faults.random()
         if roll < settings.rate_limit_rate:
+            stats.rate_limited += 1
             return _error(429, "rate_limited", "too many requests", {"Retry-After": str(RETRY_AFTER_SECONDS)})
         if roll < settings.rate_limit_rate + settings.error_rate:
+            stats.errors += 1
             return _error(500, "api_error", "simulated provider failure")
         previous = ledger.results.get(request.idempotency_key)
         if previous is not None and previous.request != request:
+            stats.conflicts += 1
             return _error(409, "idempotency_key_reused", "the key was used with different parameters")
         result, replayed = ledger.charge(request)
+        stats.count(result, replayed)
         logger.info(
             "charge answered",
             extra={"idempotency_key": request.idempotency_key, "status_code": result.status_code, "replayed": replayed},
@@ -121,6 +150,10 @@ def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
     async def list_charges(idempotency_key: str | None = None) -> dict[str, list[dict[str, Any]]]:
         charges = [c for c in ledger.charges if idempotency_key is None or c["idempotency_key"] == idempotency_key]
         return {"charges": charges}
+
+    @app.get("/sim/stats")
+    async def request_stats() -> dict[str, int]:
+        return asdict(stats)
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -16,6 +16,7 @@ from . import handlers
 from .adapters.api_keys import ApiKeyVerifier, SecretsManagerApiKeySource
 from .adapters.payment_provider import HttpPaymentProvider
 from .adapters.payments_repository import DynamoDbPaymentRepository
+from .adapters.provider_guard import ProviderGuard
 from .ports import EventRelay, PaymentProvider, PaymentRepository
 from .processing import PaymentProcessor
 from .settings import PaymentSettings
@@ -38,10 +39,18 @@ def assemble(
     api_keys: ApiKeyVerifier,
     relay: EventRelay,
     max_concurrent_payments: int,
+    sweep_interval_seconds: float = 15.0,
+    min_pending_age_seconds: float = 60.0,
 ) -> PaymentDependencies:
     """Wire the handlers to their ports; unit tests call this with fakes."""
     process = functools.partial(handlers.process_payment, repository=repository, provider=provider, relay=relay)
-    processor = PaymentProcessor(process, max_concurrent=max_concurrent_payments)
+    processor = PaymentProcessor(
+        process,
+        repository.pending_ids,
+        max_concurrent=max_concurrent_payments,
+        sweep_interval_seconds=sweep_interval_seconds,
+        min_pending_age_seconds=min_pending_age_seconds,
+    )
     return PaymentDependencies(repository=repository, api_keys=api_keys, relay=relay, processor=processor)
 
 
@@ -69,8 +78,14 @@ async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> Payment
             limits=httpx.Limits(max_connections=settings.max_concurrent_payments),
         )
     )
+    guard = ProviderGuard(
+        rate_limit_per_second=settings.provider_rate_limit_per_second,
+        failure_threshold=settings.provider_circuit_failure_threshold,
+        recovery_seconds=settings.provider_circuit_recovery_seconds,
+    )
     provider = HttpPaymentProvider(
         http_client,
+        guard=guard,
         max_attempts=settings.provider_max_attempts,
         backoff_initial_seconds=settings.provider_backoff_initial_seconds,
         backoff_max_seconds=settings.provider_backoff_max_seconds,
@@ -89,4 +104,6 @@ async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> Payment
         api_keys=api_keys,
         relay=relay,
         max_concurrent_payments=settings.max_concurrent_payments,
+        sweep_interval_seconds=settings.pending_sweep_interval_seconds,
+        min_pending_age_seconds=settings.pending_min_age_seconds,
     )

@@ -9,7 +9,7 @@ from typing import Any
 from shop_shared.contracts import EventEnvelope, OrderCreated, new_envelope
 
 from .domain import Payment, PaymentStatus, outcome_event_id
-from .ports import EventRelay, PaymentProvider, PaymentRepository
+from .ports import ChargeDeferred, EventRelay, PaymentProvider, PaymentRepository
 
 __all__ = ["Accepted", "UnsupportedEvent", "accept_order_created", "process_payment"]
 
@@ -43,11 +43,19 @@ async def accept_order_created(envelope: EventEnvelope[Any], repository: Payment
 async def process_payment(
     payment_id: str, *, repository: PaymentRepository, provider: PaymentProvider, relay: EventRelay
 ) -> Payment | None:
-    """Charge a PENDING payment and settle it together with its event; a no-op for a settled one."""
+    """Charge a PENDING payment and settle it together with its event; a no-op for a settled one, and for
+    one the provider cannot take now (circuit open): that stays PENDING for the pending sweep."""
     payment = await repository.get(payment_id)
     if payment is None or payment.status is not PaymentStatus.PENDING:
         return payment
-    outcome = await provider.charge(payment.charge_request())
+    try:
+        outcome = await provider.charge(payment.charge_request())
+    except ChargeDeferred as deferred:
+        logger.info(
+            "payment deferred; it stays PENDING",
+            extra={"payment_id": payment_id, "order_id": payment.order_id, "reason": str(deferred)},
+        )
+        return payment
     settled, fact = payment.settle(outcome)
     envelope = new_envelope(
         fact,

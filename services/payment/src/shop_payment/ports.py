@@ -10,7 +10,12 @@ from shop_shared.contracts import EventEnvelope
 
 from .domain import ChargeOutcome, ChargeRequest, Payment
 
-__all__ = ["EventRelay", "PaymentProvider", "PaymentRepository"]
+__all__ = ["ChargeDeferred", "EventRelay", "PaymentProvider", "PaymentRepository"]
+
+
+class ChargeDeferred(Exception):
+    """The provider was not asked, or not to the end, because it is down (its circuit is open): the payment
+    stays PENDING and the pending sweep tries it again later. Not a decline."""
 
 
 class PaymentRepository(Protocol):
@@ -20,7 +25,9 @@ class PaymentRepository(Protocol):
 
     async def get(self, payment_id: str) -> Payment | None: ...
 
-    async def pending_ids(self) -> list[str]: ...
+    async def pending_ids(self, older_than_seconds: float = 0.0) -> list[str]:
+        """PENDING payments accepted at least `older_than_seconds` ago."""
+        ...
 
     async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
         """Settle a PENDING payment and store its event in one transaction; False if it was no longer PENDING."""
@@ -29,7 +36,8 @@ class PaymentRepository(Protocol):
 
 class PaymentProvider(Protocol):
     async def charge(self, request: ChargeRequest) -> ChargeOutcome:
-        """Never raises for the provider's failures: an unreachable provider is a decline (provider_unavailable)."""
+        """A decline is an outcome (retries exhausted on a flaky provider: provider_unavailable); raises
+        ChargeDeferred when the provider is down (circuit open), so the payment waits instead of failing."""
         ...
 
 

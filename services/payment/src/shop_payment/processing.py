@@ -1,5 +1,12 @@
 """Runs payments in the background: one tracked task per payment, a semaphore bounding the charges in
-flight, and a bounded wait for them at shutdown (what is cut off stays PENDING and resumes at next start)."""
+flight, a bounded wait for them at shutdown, and the pending sweep.
+
+The sweep is the one way a PENDING payment is tried again: at startup it takes every PENDING payment (a
+previous run was cut off), then every `sweep_interval_seconds` those accepted at least `min_pending_age_seconds`
+ago that are not in flight here: payments deferred while the provider's circuit was open, and payments whose
+outcome could not be written (DynamoDB failed after the charge). The minimum age keeps it off payments that
+are still being handled by the task that accepted them; the provider's idempotency key makes any overlap safe.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +21,28 @@ __all__ = ["PaymentProcessor"]
 logger = logging.getLogger(__name__)
 
 ProcessPayment = Callable[[str], Awaitable[object]]
-ListPending = Callable[[], Awaitable[list[str]]]
+ListPending = Callable[[float], Awaitable[list[str]]]
+
+# While listing fails, the sweep tries again sooner than its interval: first after this, then doubling.
+FIRST_LIST_RETRY_SECONDS = 2.0
 
 
 class PaymentProcessor:
-    def __init__(self, process: ProcessPayment, *, max_concurrent: int) -> None:
+    def __init__(
+        self,
+        process: ProcessPayment,
+        list_pending: ListPending,
+        *,
+        max_concurrent: int,
+        sweep_interval_seconds: float = 15.0,
+        min_pending_age_seconds: float = 60.0,
+    ) -> None:
         self._process = process
+        self._list_pending = list_pending
         self._slots = asyncio.Semaphore(max_concurrent)
+        self._sweep_interval = sweep_interval_seconds
+        self._min_age = min_pending_age_seconds
         self._payments: dict[str, asyncio.Task[None]] = {}
-        self._others: set[asyncio.Task[None]] = set()
         self._closing = asyncio.Event()
 
     @property
@@ -43,22 +63,38 @@ class PaymentProcessor:
         if self._payments.get(payment_id) is task:
             del self._payments[payment_id]
 
-    def resume_pending(self, list_pending: ListPending, *, retry_seconds: float = 2.0) -> None:
-        """In the background, find the payments a previous run left PENDING and process them again."""
-        task = asyncio.create_task(self._resume(list_pending, retry_seconds), name="resume-pending-payments")
-        self._others.add(task)
-        task.add_done_callback(self._others.discard)
+    async def run(self, stop: asyncio.Event) -> None:
+        """The pending sweep, as a background loop of the service (see the module docstring)."""
+        min_age = 0.0  # the first pass, at startup, takes everything a previous run left
+        failures = 0
+        while not stop.is_set():
+            try:
+                pending = await self._list_pending(min_age)
+            except Exception:
+                failures += 1
+                retry_in = min(FIRST_LIST_RETRY_SECONDS * 2 ** (failures - 1), self._sweep_interval)
+                logger.exception("could not list pending payments; retrying", extra={"retry_in_seconds": retry_in})
+                await sleep_or_stop(stop, retry_in)
+                continue
+            failures = 0
+            submitted = [payment_id for payment_id in pending if self.submit(payment_id)]
+            if submitted:
+                logger.info(
+                    "processing pending payments again", extra={"count": len(submitted), "at_startup": min_age == 0}
+                )
+            min_age = self._min_age
+            await sleep_or_stop(stop, self._sweep_interval)
 
     async def join(self) -> None:
         """Wait until nothing is in flight (tests and shutdown)."""
-        while self._payments or self._others:
-            await asyncio.wait([*self._payments.values(), *self._others])
+        while self._payments:
+            await asyncio.wait(list(self._payments.values()))
             # Finished tasks leave the registry in their done callbacks, which need a turn of the loop.
             await asyncio.sleep(0)
 
     async def shutdown(self, grace_seconds: float) -> None:
         self._closing.set()
-        tasks = [*self._payments.values(), *self._others]
+        tasks = list(self._payments.values())
         if not tasks:
             return
         _, unfinished = await asyncio.wait(tasks, timeout=grace_seconds)
@@ -73,19 +109,7 @@ class PaymentProcessor:
             try:
                 await self._process(payment_id)
             except Exception:
-                logger.exception("payment processing failed; it stays PENDING", extra={"payment_id": payment_id})
-
-    async def _resume(self, list_pending: ListPending, retry_seconds: float) -> None:
-        delay = retry_seconds
-        while not self._closing.is_set():
-            try:
-                pending = await list_pending()
-            except Exception:
-                logger.exception("could not list pending payments; retrying")
-                await sleep_or_stop(self._closing, delay)
-                delay = min(delay * 2, 60.0)
-                continue
-            submitted = [payment_id for payment_id in pending if self.submit(payment_id)]
-            if submitted:
-                logger.info("resuming pending payments", extra={"count": len(submitted)})
-            return
+                logger.exception(
+                    "payment processing failed; it stays PENDING for the pending sweep",
+                    extra={"payment_id": payment_id},
+                )

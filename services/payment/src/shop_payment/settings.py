@@ -34,8 +34,25 @@ class PaymentSettings(ServiceSettings):
     provider_max_retry_after_seconds: float = Field(
         default=30.0, ge=0, description="A longer Retry-After is cut to this, so one payment cannot stall forever."
     )
+    provider_rate_limit_per_second: float = Field(
+        default=20.0, gt=0, description="Attempts (first tries and retries) sent to the provider per second at most."
+    )
+    provider_circuit_failure_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failed attempts (timeouts, connection errors, 5xx) that open it."
+    )
+    provider_circuit_recovery_seconds: float = Field(
+        default=30.0, gt=0, description="How long an open circuit refuses attempts before it lets one through."
+    )
     max_concurrent_payments: int = Field(
         default=20, ge=1, description="Charges in flight at once (the provider is slow)."
+    )
+    pending_sweep_interval_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often PENDING payments (deferred, or whose outcome write failed) are retried.",
+    )
+    pending_min_age_seconds: float = Field(
+        default=60.0, ge=0, description="The sweep leaves younger PENDING payments to whoever is handling them."
     )
 
     outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)

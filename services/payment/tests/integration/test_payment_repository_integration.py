@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aioboto3
@@ -77,6 +78,27 @@ async def test_a_payment_is_accepted_once_and_read_back_intact(
     assert await repository.get(payment.payment_id) == payment
     assert payment.payment_id in await repository.pending_ids()
     assert await repository.get("no-such-payment") is None
+
+
+async def test_pending_ids_leave_out_payments_younger_than_the_minimum_age(
+    repository: DynamoDbPaymentRepository, order_created: OrderCreatedFactory
+) -> None:
+    old_envelope, young = order_created("tok_success"), _pending(order_created)
+    old = Payment.accept(
+        old_envelope.data,
+        event_id=old_envelope.metadata.event_id,
+        correlation_id=old_envelope.metadata.correlation_id,
+        now=datetime.now(UTC) - timedelta(minutes=5),
+    )
+    await repository.add(young)
+    await repository.add(old)
+
+    older_than_a_minute = await repository.pending_ids(older_than_seconds=60)
+    everything = await repository.pending_ids()
+
+    assert old.payment_id in older_than_a_minute and young.payment_id not in older_than_a_minute
+    assert {old.payment_id, young.payment_id} <= set(everything)
+    assert everything.index(old.payment_id) < everything.index(young.payment_id), "oldest first"
 
 
 async def test_the_outcome_and_its_event_commit_together_once(

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from shop_payment.adapters.api_keys import ApiKeyVerifier
+from shop_payment.adapters.api_keys import ApiKeys, ApiKeyVerifier
 from shop_payment.bootstrap import PaymentDependencies, assemble
 from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment, PaymentStatus
 from shop_payment.entrypoints.api import create_app
@@ -35,8 +36,10 @@ class InMemoryPaymentRepository:
     async def get(self, payment_id: str) -> Payment | None:
         return self.payments.get(payment_id)
 
-    async def pending_ids(self) -> list[str]:
-        return [p.payment_id for p in self.payments.values() if p.status is PaymentStatus.PENDING]
+    async def pending_ids(self, older_than_seconds: float = 0.0) -> list[str]:
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        pending = [p for p in self.payments.values() if p.status is PaymentStatus.PENDING and p.created_at <= cutoff]
+        return [p.payment_id for p in sorted(pending, key=lambda p: p.created_at)]
 
     async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
         current = self.payments.get(settled.payment_id)
@@ -84,12 +87,18 @@ class FakeRelay:
 
 @dataclass
 class FakeKeySource:
+    """The secret's AWSCURRENT (`key`) and AWSPREVIOUS (`previous`) values; `rotate` does what put_secret_value does."""
+
     key: str = API_KEY
+    previous: str | None = None
     reads: int = 0
 
-    async def read(self) -> str:
+    async def read(self) -> ApiKeys:
         self.reads += 1
-        return self.key
+        return ApiKeys(current=self.key, previous=self.previous)
+
+    def rotate(self, new_key: str) -> None:
+        self.key, self.previous = new_key, self.key
 
 
 @dataclass
@@ -137,7 +146,13 @@ async def start_harness(
         await api_keys.load()
         built.append(
             assemble(
-                repository=repository, provider=provider, api_keys=api_keys, relay=relay, max_concurrent_payments=4
+                repository=repository,
+                provider=provider,
+                api_keys=api_keys,
+                relay=relay,
+                max_concurrent_payments=4,
+                sweep_interval_seconds=settings.pending_sweep_interval_seconds,
+                min_pending_age_seconds=settings.pending_min_age_seconds,
             )
         )
         return built[0]

@@ -1,4 +1,5 @@
-"""The API key check: constant-time comparison, and a rate-limited re-read of the secret on a mismatch."""
+"""The API key check: the current and the previous key, compared in constant time against both, and a
+rate-limited re-read of the secret when the presented key is not the current one (rotation)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import hmac
 from types import SimpleNamespace
 
 import pytest
+from botocore.exceptions import ClientError
 from shop_payment.adapters import api_keys as api_keys_module
-from shop_payment.adapters.api_keys import ApiKeyVerifier
+from shop_payment.adapters.api_keys import ApiKeys, ApiKeyVerifier, SecretsManagerApiKeySource
 
 
 class Clock:
@@ -25,11 +27,11 @@ class FailingSource:
         self.fail = False
         self.reads = 0
 
-    async def read(self) -> str:
+    async def read(self) -> ApiKeys:
         self.reads += 1
         if self.fail:
             raise ConnectionError("secrets manager unreachable")
-        return self.key
+        return ApiKeys(current=self.key)
 
 
 async def _verifier(source: object, clock: Clock) -> ApiKeyVerifier:
@@ -60,10 +62,13 @@ async def test_keys_are_compared_in_constant_time(
         return compare_digest(a, b)
 
     monkeypatch.setattr(api_keys_module.hmac, "compare_digest", spy)
-    verifier = await _verifier(fakes.KeySource(), Clock())
+    verifier = await _verifier(fakes.KeySource(key="new-key", previous="old-key"), Clock())
 
-    assert await verifier.verify(api_key)
-    assert compared == [(api_key.encode(), api_key.encode())]
+    assert await verifier.verify("new-key")
+    assert compared == [(b"new-key", b"new-key"), (b"new-key", b"old-key")], "both keys, although the first matched"
+    compared.clear()
+    assert await verifier.verify("old-key")
+    assert compared == [(b"old-key", b"new-key"), (b"old-key", b"old-key")]
 
 
 async def test_a_mismatch_rereads_the_secret_at_most_once_per_interval(fakes: SimpleNamespace) -> None:
@@ -88,7 +93,7 @@ async def test_a_mismatch_rereads_the_secret_at_most_once_per_interval(fakes: Si
     assert source.reads == 3
 
 
-async def test_a_rotated_key_is_picked_up_and_the_old_one_refused(fakes: SimpleNamespace) -> None:
+async def test_a_changed_key_without_a_previous_version_refuses_the_old_one(fakes: SimpleNamespace) -> None:
     source, clock = fakes.KeySource(key="old-key"), Clock()
     verifier = await _verifier(source, clock)
 
@@ -127,3 +132,94 @@ async def test_an_empty_secret_stops_the_start(fakes: SimpleNamespace) -> None:
 
     with pytest.raises(RuntimeError):
         await verifier.load()
+
+
+async def test_during_a_rotation_the_current_and_the_previous_key_pass(fakes: SimpleNamespace) -> None:
+    source = fakes.KeySource(key="new-key", previous="old-key")
+    verifier = await _verifier(source, Clock())
+
+    assert await verifier.verify("new-key")
+    assert await verifier.verify("old-key")
+    assert not await verifier.verify("older-key")
+    assert not await verifier.verify("new-keyold-key")
+
+
+async def test_a_rotation_is_picked_up_and_the_key_before_stays_valid(fakes: SimpleNamespace) -> None:
+    source, clock = fakes.KeySource(key="k0"), Clock()
+    verifier = await _verifier(source, clock)
+
+    source.rotate("k1")  # put_secret_value: k1 is AWSCURRENT, k0 AWSPREVIOUS
+    assert await verifier.verify("k0"), "the connection may still send the old key"
+    clock.now += 31
+    assert await verifier.verify("k1"), "the new key is read on its first mismatch"
+    assert await verifier.verify("k0"), "and the old one is still the previous key"
+    assert source.reads == 2
+
+
+async def test_after_a_second_rotation_the_oldest_key_is_refused(fakes: SimpleNamespace) -> None:
+    source, clock = fakes.KeySource(key="k0"), Clock()
+    verifier = await _verifier(source, clock)
+    source.rotate("k1")
+    clock.now += 31
+    assert await verifier.verify("k1") and await verifier.verify("k0")
+
+    source.rotate("k2")
+    clock.now += 31
+    # k0 still matches the previous key we hold: that is when we check whether it still is.
+    assert not await verifier.verify("k0")
+    assert await verifier.verify("k2") and await verifier.verify("k1")
+    assert source.reads == 3
+
+
+async def test_a_previous_key_match_rereads_at_most_once_per_interval(fakes: SimpleNamespace) -> None:
+    source, clock = fakes.KeySource(key="k1", previous="k0"), Clock()
+    verifier = await _verifier(source, clock)
+
+    clock.now += 31
+    for _ in range(5):
+        assert await verifier.verify("k0")
+    assert source.reads == 2
+    for _ in range(5):
+        assert await verifier.verify("k1")
+    assert source.reads == 2, "the current key never causes a read"
+
+
+class SecretsManagerStub:
+    """The two calls the source makes, answered like Secrets Manager (no AWSPREVIOUS before a rotation)."""
+
+    def __init__(self, stages: dict[str, str], error_code: str = "ResourceNotFoundException") -> None:
+        self.stages = stages
+        self.error_code = error_code
+        self.calls: list[dict[str, str]] = []
+
+    async def get_secret_value(self, **kwargs: str) -> dict[str, str]:
+        self.calls.append(kwargs)
+        if kwargs["VersionStage"] not in self.stages:
+            raise ClientError({"Error": {"Code": self.error_code, "Message": "no such stage"}}, "GetSecretValue")
+        return {"SecretString": self.stages[kwargs["VersionStage"]]}
+
+
+async def test_the_secret_source_reads_both_version_stages() -> None:
+    client = SecretsManagerStub({"AWSCURRENT": "k1", "AWSPREVIOUS": "k0"})
+
+    keys = await SecretsManagerApiKeySource(client, "the-secret").read()
+
+    assert keys == ApiKeys(current="k1", previous="k0")
+    assert client.calls == [
+        {"SecretId": "the-secret", "VersionStage": "AWSCURRENT"},
+        {"SecretId": "the-secret", "VersionStage": "AWSPREVIOUS"},
+    ]
+    assert "k1" not in repr(keys) and "k0" not in repr(keys)
+
+
+async def test_a_secret_never_rotated_has_no_previous_key() -> None:
+    keys = await SecretsManagerApiKeySource(SecretsManagerStub({"AWSCURRENT": "k0"}), "the-secret").read()
+
+    assert keys == ApiKeys(current="k0", previous=None)
+
+
+async def test_other_secret_errors_are_not_taken_for_a_missing_previous_key() -> None:
+    client = SecretsManagerStub({"AWSCURRENT": "k0"}, error_code="AccessDeniedException")
+
+    with pytest.raises(ClientError):
+        await SecretsManagerApiKeySource(client, "the-secret").read()

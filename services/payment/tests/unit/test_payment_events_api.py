@@ -218,3 +218,23 @@ async def test_tokens_and_keys_never_reach_the_logs(
     logged = " ".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
     assert "payment settled" in logged
     assert "tok_success_secret_2" not in logged and api_key not in logged
+
+
+@pytest.mark.parametrize("declined", [False, True])
+async def test_outcome_events_carry_no_payment_token(
+    make_harness: MakeHarness,
+    fakes: Any,
+    api_key: str,
+    order_created: OrderCreatedFactory,
+    eventbridge_event: EventFactory,
+    declined: bool,
+) -> None:
+    provider = fakes.Provider(outcome=ChargeDeclined(reason="card_declined")) if declined else fakes.Provider()
+    harness = await make_harness(provider=provider)
+
+    await _post(harness, eventbridge_event(order_created("tok_secret_card_3")), api_key)
+    await harness.dependencies.processor.join()
+
+    [published] = harness.relay.published
+    assert isinstance(published.data, PaymentFailed if declined else PaymentSucceeded)
+    assert "tok_secret_card_3" not in json.dumps(published.to_detail(), default=str)

@@ -83,7 +83,7 @@ async def test_at_most_n_charges_run_at_once(fakes: Any, order_created: OrderCre
     async def process(payment_id: str) -> object:
         return await handlers.process_payment(payment_id, repository=repository, provider=provider, relay=relay)
 
-    processor = PaymentProcessor(process, max_concurrent=2)
+    processor = PaymentProcessor(process, repository.pending_ids, max_concurrent=2)
     for _ in range(5):
         payment = _pending(order_created)
         await repository.add(payment)
@@ -110,7 +110,10 @@ async def test_a_failing_payment_stays_pending_and_does_not_stop_others(
             raise RuntimeError("dynamodb unavailable")
         return None
 
-    processor = PaymentProcessor(process, max_concurrent=2)
+    async def nothing_pending(_: float) -> list[str]:
+        return []
+
+    processor = PaymentProcessor(process, nothing_pending, max_concurrent=2)
     processor.submit("boom")
     processor.submit("fine")
     await processor.join()

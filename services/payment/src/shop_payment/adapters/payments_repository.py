@@ -3,6 +3,7 @@ are written in one transaction, conditional on the payment still being PENDING."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -53,21 +54,27 @@ class DynamoDbPaymentRepository:
         item = response.get("Item")
         return _from_item(item) if item else None
 
-    async def pending_ids(self) -> list[str]:
-        """Payments accepted but not settled (a crash or a shutdown interrupted them)."""
-        ids: list[str] = []
+    async def pending_ids(self, older_than_seconds: float = 0.0) -> list[str]:
+        """Payments accepted but not settled (interrupted, deferred or not yet done), accepted at least
+        `older_than_seconds` ago; oldest first."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        pending: list[tuple[datetime, str]] = []
         paginator = self._client.get_paginator("scan")
         pages = paginator.paginate(
             TableName=self._table,
             ConsistentRead=True,
             FilterExpression="#status = :pending",
-            ProjectionExpression="payment_id",
-            ExpressionAttributeNames={"#status": "status"},
+            ProjectionExpression="payment_id, #created_at",
+            ExpressionAttributeNames={"#status": "status", "#created_at": "created_at"},
             ExpressionAttributeValues=to_item({":pending": PaymentStatus.PENDING.value}),
         )
         async for page in pages:
-            ids.extend(from_item(raw)["payment_id"] for raw in page.get("Items", []))
-        return ids
+            for raw in page.get("Items", []):
+                item = from_item(raw)
+                created_at = datetime.fromisoformat(item["created_at"])
+                if created_at <= cutoff:
+                    pending.append((created_at, item["payment_id"]))
+        return [payment_id for _, payment_id in sorted(pending)]
 
     async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
         changes: dict[str, Any] = {

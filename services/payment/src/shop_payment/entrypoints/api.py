@@ -67,7 +67,7 @@ async def receive_event(request: Request, dependencies: Dependencies, settings: 
         raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {envelope.metadata.event_type}")
     accepted = await handlers.accept_order_created(envelope, dependencies.repository)
     if accepted.payment.status is PaymentStatus.PENDING:
-        # A redelivery of a payment interrupted elsewhere is picked up here too; provider idempotency keeps it safe.
+        # A redelivery of a payment interrupted or deferred is picked up here too; provider idempotency keeps it safe.
         dependencies.processor.submit(accepted.payment.payment_id)
     return JSONResponse(status_code=202, content=AcceptedResponse(payment_id=accepted.payment.payment_id).model_dump())
 
@@ -81,18 +81,16 @@ async def get_payment(payment_id: str, dependencies: Dependencies) -> PaymentVie
 
 
 def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
-    async def build_and_resume(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentDependencies:
-        dependencies = await build(settings, stack)
-        # Payments a previous run left PENDING start again once the lifespan runs (alongside the relay).
-        dependencies.processor.resume_pending(dependencies.repository.pending_ids)
-        return dependencies
-
     app = create_service_app(
         settings,
         title="Payment service",
         version="1",
-        build=build_and_resume,
-        loops=lambda dependencies: {"outbox-relay": dependencies.relay.run},
+        build=build,
+        # The pending sweep starts with every payment a previous run left PENDING, then retries the stuck ones.
+        loops=lambda dependencies: {
+            "outbox-relay": dependencies.relay.run,
+            "pending-sweep": dependencies.processor.run,
+        },
         # Payments first (their events go through the outbox), then the relay gets what time is left.
         drain=lambda dependencies, grace_seconds: dependencies.processor.shutdown(grace_seconds),
     )

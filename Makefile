@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 .PHONY: help sync up start stop batch rotate-payment-key test test-unit lint typecheck provision
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 sync: ## install the workspace (locked) into .venv
 	@test -n "$(UV)" || { echo "could not find or install uv (see devtools/bootstrap.sh)"; exit 1; }

@@ -32,6 +32,7 @@ class ManagedProcess:
     ) -> None:
         self.label = label
         self.stop_timeout = stop_timeout
+        self.log_path = log_file
         self._log_file = log_file.open("a", encoding="utf-8") if log_file else None
         self._echo = echo
         self.process = subprocess.Popen(

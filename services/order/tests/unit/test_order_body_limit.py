@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from shop_order.bootstrap import OrderBootstrap
-from shop_order.entrypoints.body_limit import BodySizeLimit
 from shop_order.settings import OrderSettings
+from shop_shared.http import BodySizeLimit
 from starlette.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:

@@ -7,12 +7,12 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3
 import httpx
 import pytest
+from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import capture_events, wait_until
 from shop_devtools.testing.fixtures import free_port
 from shop_payment.domain import payment_id_for
@@ -44,10 +44,9 @@ PATIENT_PAYMENT = {
 }
 
 
-def _log_of(tmp_path_factory: pytest.TempPathFactory, port: int) -> str:
-    """The payment process's output, as the start_service_process fixture files it."""
-    [log] = Path(tmp_path_factory.getbasetemp()).glob(f"service-logs[0-9]*/payment-{port}-*.log")
-    return log.read_text()
+def _log_of(process: ManagedProcess) -> str:
+    assert process.log_path is not None
+    return process.log_path.read_text()
 
 
 async def test_every_payment_settles_once_through_a_provider_storm(
@@ -55,7 +54,6 @@ async def test_every_payment_settles_once_through_a_provider_storm(
     deployed_topology: DeployedTopology,
     order_created: OrderCreatedFactory,
     eventbridge_event: EventFactory,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     provider_port, payment_port = free_port(), free_port()
     provider_url = f"http://127.0.0.1:{provider_port}"
@@ -129,7 +127,7 @@ async def test_every_payment_settles_once_through_a_provider_storm(
     assert {order: len(ids) for order, ids in events_by_order.items()} == dict.fromkeys(order_ids, 1)
     assert not any("tok_" in body for body in captured.bodies), "no payment token in the outcome events"
 
-    log = _log_of(tmp_path_factory, payment_port)
+    log = _log_of(processes[1])
     assert "payment settled" in log
     assert "tok_success" not in log and "tok_declined" not in log and api_key not in log
 
@@ -139,7 +137,6 @@ async def test_payments_wait_out_a_provider_outage_and_settle_once_it_is_back(
     deployed_topology: DeployedTopology,
     order_created: OrderCreatedFactory,
     eventbridge_event: EventFactory,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     provider_port, payment_port = free_port(), free_port()  # nothing listens on the provider's port yet
     provider_url = f"http://127.0.0.1:{provider_port}"
@@ -149,7 +146,7 @@ async def test_payments_wait_out_a_provider_outage_and_settle_once_it_is_back(
         "PAYMENT_PROVIDER_CIRCUIT_FAILURE_THRESHOLD": "3",
         "PAYMENT_PROVIDER_URL": provider_url,
     }
-    start_service_process("payment", port=payment_port, extra_env=outage_settings)
+    payment_process = start_service_process("payment", port=payment_port, extra_env=outage_settings)
     secret_id = deployed_topology.name("payment-events-api-key")
     api_key: str = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
     envelopes = [order_created("tok_success") for _ in range(5)]
@@ -161,7 +158,7 @@ async def test_payments_wait_out_a_provider_outage_and_settle_once_it_is_back(
             assert response.status_code == 202
 
         async def circuit_opened() -> bool:
-            return "payment provider circuit opened" in _log_of(tmp_path_factory, payment_port)
+            return "payment provider circuit opened" in _log_of(payment_process)
 
         await wait_until(circuit_opened, timeout=15, message="the circuit opened")
         await asyncio.sleep(2.5)  # sweeps and half-open trials happen meanwhile, against a provider still down

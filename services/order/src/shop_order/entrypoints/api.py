@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from shop_shared.http import components, create_service_app, error_response
+from shop_shared.http import BodySizeLimit, components, create_service_app, error_response
 
 from shop_order.bootstrap import Bootstrap, OrderBootstrap, bootstrap
 from shop_order.domain import IDEMPOTENCY_KEY_PATTERN, IdempotencyKeyReused, Order, PlaceOrder, StoredResponse
@@ -16,7 +16,6 @@ from shop_order.exceptions import DependencyUnavailable, InvalidCursor
 from shop_order.handlers import place_order
 from shop_order.settings import OrderSettings
 
-from .body_limit import BodySizeLimit
 from .responses import CREATED_HEADERS, IDEMPOTENCY_KEY_REUSED, INVALID_CURSOR, errors
 from .schemas import CURSOR_EXAMPLE, OrderPageView, OrderView
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
-from shop_shared.http import ApiError, ErrorResponse, components, create_service_app
+from shop_shared.http import ApiError, BodySizeLimit, ErrorResponse, components, create_service_app
 from shop_shared.messaging import envelope_from_eventbridge_event
 
 from shop_payment import handlers
@@ -46,13 +46,7 @@ async def receive_event(request: Request, dependencies: Dependencies, settings: 
     if not await dependencies.api_keys.verify(request.headers.get(settings.api_key_header)):
         logger.warning("event rejected: missing or invalid API key")
         raise ApiError(401, "unauthorized", "Missing or invalid API key.")
-    too_large = ApiError(413, "payload_too_large", f"An event is at most {settings.max_event_bytes} bytes.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_event_bytes:
-        raise too_large
-    body = await request.body()
-    if len(body) > settings.max_event_bytes:
-        raise too_large
+    body = await request.body()  # at most settings.max_event_bytes: BodySizeLimit refused anything larger
     try:
         event = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -94,6 +88,7 @@ def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> Fa
         # Payments first (their events go through the outbox), then the relay gets what time is left.
         drain=lambda dependencies, grace_seconds: dependencies.processor.shutdown(grace_seconds),
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_event_bytes)
     app.state.settings = settings
     app.include_router(router)
     return app

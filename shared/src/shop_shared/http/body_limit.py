@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from shop_shared.http import error_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import error_response
 
 __all__ = ["BodySizeLimit"]
 

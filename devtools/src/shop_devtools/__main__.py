@@ -16,7 +16,7 @@ from .emulators import aws_environment
 from .provisioning import provision
 from .rotation import rotate_local
 from .runtime import configured_endpoints
-from .services import PAYMENT_PROVIDER, SERVICES, configured_port
+from .services import SERVICES, SIMULATORS, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
 
 
@@ -59,7 +59,7 @@ def main() -> int:
 def provision_running() -> int:
     endpoints = configured_endpoints()
     os.environ.update(aws_environment(endpoints))
-    ports = {name: configured_port(spec) for name, spec in {**SERVICES, "payment-provider": PAYMENT_PROVIDER}.items()}
+    ports = {name: configured_port(spec) for name, spec in {**SERVICES, **SIMULATORS}.items()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     _, report = provision(load_topology(), LOCAL_PREFIX, urls, session=boto3.Session())
     print(json.dumps({"created": report.created, "updated": report.updated, "unchanged": len(report.unchanged)}))

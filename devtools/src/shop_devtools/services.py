@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -14,7 +14,16 @@ from shop_shared.topology import DeployedTopology
 
 from .processes import ManagedProcess
 
-__all__ = ["PAYMENT_PROVIDER", "SERVICES", "ServiceSpec", "service_env", "start_service", "wait_until_ready"]
+__all__ = [
+    "LOYALTY_PARTNER",
+    "PAYMENT_PROVIDER",
+    "SERVICES",
+    "SIMULATORS",
+    "ServiceSpec",
+    "service_env",
+    "start_service",
+    "wait_until_ready",
+]
 
 
 @dataclass(frozen=True)
@@ -24,14 +33,20 @@ class ServiceSpec:
     env_prefix: str
     default_port: int
     port_variable: str  # lets a user move the port: ORDER_PORT=9000 make up
+    # Third parties the service calls: the variable that holds the base URL -> the stand-in's name.
+    peers: dict[str, str] = field(default_factory=dict)
 
 
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
     for spec in (
         ServiceSpec("order", "shop_order", "ORDER_", 8000, "ORDER_PORT"),
-        ServiceSpec("payment", "shop_payment", "PAYMENT_", 8001, "PAYMENT_PORT"),
-        ServiceSpec("loyalty", "shop_loyalty", "LOYALTY_", 8002, "LOYALTY_PORT"),
+        ServiceSpec(
+            "payment", "shop_payment", "PAYMENT_", 8001, "PAYMENT_PORT", {"PAYMENT_PROVIDER_URL": "payment-provider"}
+        ),
+        ServiceSpec(
+            "loyalty", "shop_loyalty", "LOYALTY_", 8002, "LOYALTY_PORT", {"LOYALTY_PARTNER_URL": "loyalty-partner"}
+        ),
         ServiceSpec("notifications", "shop_notifications", "NOTIFICATIONS_", 8003, "NOTIFICATIONS_PORT"),
         ServiceSpec("batch-worker", "shop_batch_worker", "BATCH_", 8004, "BATCH_PORT"),
     )
@@ -40,6 +55,12 @@ SERVICES: dict[str, ServiceSpec] = {
 PAYMENT_PROVIDER = ServiceSpec(
     "payment-provider", "shop_devtools.payment_provider_sim", "PROVIDER_SIM_", 8010, "PROVIDER_SIM_PORT"
 )
+# A stand-in for the third-party loyalty partner (rewards/CRM API) that loyalty tells about every credit.
+LOYALTY_PARTNER = ServiceSpec(
+    "loyalty-partner", "shop_devtools.loyalty_partner_sim", "PARTNER_SIM_", 8011, "PARTNER_SIM_PORT"
+)
+# The third parties' stand-ins, started before the services that call them.
+SIMULATORS: dict[str, ServiceSpec] = {spec.name: spec for spec in (PAYMENT_PROVIDER, LOYALTY_PARTNER)}
 
 
 def configured_port(spec: ServiceSpec) -> int:
@@ -62,8 +83,8 @@ def service_env(
     env[f"{spec.env_prefix}HOST"] = "127.0.0.1"
     env[f"{spec.env_prefix}PORT"] = str(port)
     env["PYTHONUNBUFFERED"] = "1"
-    if spec.name == "payment":
-        env["PAYMENT_PROVIDER_URL"] = f"http://127.0.0.1:{ports[PAYMENT_PROVIDER.name]}"
+    for variable, peer in spec.peers.items():
+        env[variable] = f"http://127.0.0.1:{ports[peer]}"
     env.update(extra or {})
     return env
 

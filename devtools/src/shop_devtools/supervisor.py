@@ -1,6 +1,7 @@
 """`make up`: the whole system in the foreground, logs interleaved and labelled; Ctrl-C stops it all.
 
-Order of start: emulators -> provisioning -> payment provider stand-in -> the five services.
+Order of start: emulators -> provisioning -> third-party stand-ins (payment provider, loyalty partner) -> the
+five services.
 Order of stop: the reverse, each process group by PID, SIGTERM then SIGKILL after a grace period.
 """
 
@@ -22,7 +23,7 @@ from .paths import LOCAL_DIR, RUN_DIR
 from .processes import ManagedProcess
 from .provisioning import provision
 from .runtime import configured_endpoints, start_local_aws
-from .services import PAYMENT_PROVIDER, SERVICES, configured_port, service_env, start_service, wait_until_ready
+from .services import SERVICES, SIMULATORS, configured_port, service_env, start_service, wait_until_ready
 
 __all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system"]
 
@@ -50,9 +51,7 @@ def run_system() -> int:
         runtime = start_local_aws(endpoints, reuse=False, log_dir=LOG_DIR, echo=sys.stdout)
         started.extend(runtime.started)
         _record(started)
-        ports = {
-            name: configured_port(spec) for name, spec in {**SERVICES, "payment-provider": PAYMENT_PROVIDER}.items()
-        }
+        ports = {name: configured_port(spec) for name, spec in {**SERVICES, **SIMULATORS}.items()}
         os.environ.update(runtime.env)
         deployed, report = provision(
             load_topology(),
@@ -61,7 +60,7 @@ def run_system() -> int:
             session=boto3.Session(),
         )
         _say(f"provisioned the topology: {len(report.created)} created, {len(report.unchanged)} unchanged")
-        for spec in (PAYMENT_PROVIDER, *SERVICES.values()):
+        for spec in (*SIMULATORS.values(), *SERVICES.values()):
             if stop_requested.is_set():
                 return 130
             env = service_env(spec, ports[spec.name], runtime.env, deployed, ports)
@@ -112,6 +111,7 @@ def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints) -> None:
         f"  loyalty          http://127.0.0.1:{ports['loyalty']}/customers/<id>/loyalty",
         f"  notifications    http://127.0.0.1:{ports['notifications']}/customers/<id>/notifications",
         f"  batch-worker     http://127.0.0.1:{ports['batch-worker']}/health   (run `make batch`)",
+        f"  loyalty partner  http://127.0.0.1:{ports['loyalty-partner']}/v1/credits?customer_id=<id>  (simulated)",
         f"  LocalStack       {endpoints.localstack_url}   DynamoDB (moto) {endpoints.dynamodb_url}",
         "Ctrl-C stops everything.",
     ]

@@ -23,7 +23,14 @@ from shop_devtools.emulators import EmulatorEndpoints
 from shop_devtools.processes import ManagedProcess
 from shop_devtools.provisioning import provision
 from shop_devtools.runtime import LocalAws, configured_endpoints, start_local_aws
-from shop_devtools.services import PAYMENT_PROVIDER, SERVICES, ServiceSpec, service_env, start_service, wait_until_ready
+from shop_devtools.services import (
+    SERVICES,
+    SIMULATORS,
+    ServiceSpec,
+    service_env,
+    start_service,
+    wait_until_ready,
+)
 
 StartService = Callable[..., ManagedProcess]
 
@@ -76,7 +83,7 @@ async def aws(local_aws: LocalAws) -> AsyncIterator[AwsClients]:
 @pytest.fixture(scope="module")
 def service_ports() -> dict[str, int]:
     """Free ports for every service of this module, known before provisioning (API destinations)."""
-    return {name: free_port() for name in [*SERVICES, PAYMENT_PROVIDER.name]}
+    return {name: free_port() for name in [*SERVICES, *SIMULATORS]}
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +106,18 @@ def start_service_process(
 
     A process with the same name, port and extra environment that is still running is reused, so tests
     of one module share services; a different configuration needs a port of its own. Processes live
-    until the end of the module unless a test stops them itself.
+    until the end of the module unless a test stops them itself. A service's peers (the stand-ins of the third
+    parties it calls) are started first with their defaults, unless something already runs on their port.
     """
     running: dict[tuple[str, int, tuple[tuple[str, str], ...]], ManagedProcess] = {}
     logs = tmp_path_factory.mktemp("service-logs")
 
     def start(name: str, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ManagedProcess:
-        spec: ServiceSpec = PAYMENT_PROVIDER if name == PAYMENT_PROVIDER.name else SERVICES[name]
+        spec: ServiceSpec = SIMULATORS[name] if name in SIMULATORS else SERVICES[name]
         port = port or service_ports[name]
+        for peer in spec.peers.values():
+            if not any(key[1] == service_ports[peer] and process.running() for key, process in running.items()):
+                start(peer)
         key = (name, port, tuple(sorted((extra_env or {}).items())))
         if key in running and running[key].running():
             return running[key]

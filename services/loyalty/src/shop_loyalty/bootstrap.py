@@ -9,9 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aioboto3
+import httpx
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+from shop_shared.messaging import service_consumer_options
 
-from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbLedger, DynamoDbTransactions
+from shop_loyalty.adapters import (
+    DynamoDbAccounts,
+    DynamoDbLedger,
+    DynamoDbPartnerNotes,
+    DynamoDbTransactions,
+    HttpLoyaltyPartner,
+)
 from shop_loyalty.entrypoints.worker import build_consumer, event_handlers
 from shop_loyalty.ports import AccountRepository
 from shop_loyalty.settings import LoyaltySettings
@@ -43,12 +51,29 @@ async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> Loyalty
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
     queue_url = (await sqs.get_queue_url(QueueName=settings.order_events_queue))["QueueUrl"]
     accounts = DynamoDbAccounts(dynamodb, settings.accounts_table)
+    partner_timeout = httpx.Timeout(
+        settings.partner_read_timeout_seconds, connect=settings.partner_connect_timeout_seconds
+    )
+    partner_client = await stack.enter_async_context(
+        httpx.AsyncClient(base_url=settings.partner_url, timeout=partner_timeout)
+    )
+    partner = HttpLoyaltyPartner(
+        partner_client,
+        max_attempts=settings.partner_max_attempts,
+        backoff_initial_seconds=settings.partner_backoff_initial_seconds,
+        backoff_max_seconds=settings.partner_backoff_max_seconds,
+    )
     handlers = event_handlers(
         accounts=accounts,
         ledger=DynamoDbLedger(settings.ledger_table),
         transactions=DynamoDbTransactions(dynamodb),
+        partner=partner,
+        partner_notes=DynamoDbPartnerNotes(dynamodb, settings.ledger_table),
         clock=utc_now,
         credit_max_attempts=settings.credit_max_attempts,
     )
-    consumer = build_consumer(sqs, queue_url, handlers)
+    options = service_consumer_options(
+        "loyalty", settings.order_events_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
+    )
+    consumer = build_consumer(sqs, queue_url, handlers, **options)
     return LoyaltyComponents(accounts=accounts, clock=utc_now, loops={"order-events-consumer": consumer.run})

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from shop_loyalty.domain import LoyaltyAccount
 
-__all__ = ["AccountRepository", "Ledger", "TransactionWriter"]
+__all__ = ["AccountRepository", "Ledger", "LoyaltyPartner", "PartnerNotes", "TransactionWriter"]
 
 
 class AccountRepository(Protocol):
@@ -30,4 +30,20 @@ class Ledger(Protocol):
 class TransactionWriter(Protocol):
     async def write(self, items: Sequence[Any]) -> None:
         """All or nothing; raises TransactionCancelled (one reason per item) when a condition lost."""
+        ...
+
+
+class PartnerNotes(Protocol):
+    """What the ledger entry of an order says about the partner being told."""
+
+    async def credited(self, order_id: str) -> tuple[str, int, datetime | None] | None:
+        """(customer_id, points, partner_notified_at) of the order's ledger entry; None if not credited."""
+        ...
+
+    async def mark_partner_notified(self, order_id: str, at: datetime) -> None: ...
+
+
+class LoyaltyPartner(Protocol):
+    async def report_credit(self, *, customer_id: str, order_id: str, points: int) -> None:
+        """Tell the partner about one credit (idempotent by order_id); raises PartnerUnavailable if it cannot."""
         ...

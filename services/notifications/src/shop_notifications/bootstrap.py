@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+from shop_shared.messaging import service_consumer_options
 
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
@@ -51,5 +52,8 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
         sending_lease=timedelta(seconds=settings.sending_lease_seconds),
     )
-    consumer = build_consumer(sqs, queue_url, deps, wait_time_seconds=settings.poll_wait_seconds)
+    options = service_consumer_options(
+        "notifications", settings.events_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
+    )
+    consumer = build_consumer(sqs, queue_url, deps, wait_time_seconds=settings.poll_wait_seconds, **options)
     return NotificationsGraph(deps=deps, loops={"events-consumer": consumer.run})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
-from shop_shared.messaging import EventBridgePublisher
+from shop_shared.messaging import EventBridgePublisher, service_consumer_options
 from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
 
 from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
@@ -55,8 +55,11 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
         dynamodb, settings.orders_table, outbox, DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table)
     )
     queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
+    options = service_consumer_options(
+        "order", settings.payment_outcomes_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
+    )
     consumer = build_payment_outcome_consumer(
-        sqs, queue_url, repository, wait_time_seconds=settings.payment_outcomes_wait_seconds
+        sqs, queue_url, repository, wait_time_seconds=settings.payment_outcomes_wait_seconds, **options
     )
     return OrderBootstrap(
         repository=repository,

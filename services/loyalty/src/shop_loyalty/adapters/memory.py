@@ -16,6 +16,7 @@ __all__ = [
     "InMemoryAccounts",
     "InMemoryLedger",
     "InMemoryLoyalty",
+    "InMemoryPartnerNotes",
     "InMemoryTables",
     "InMemoryTransactions",
     "PendingWrite",
@@ -90,6 +91,22 @@ class InMemoryLedger:
         return PendingWrite(absent, store)
 
 
+class InMemoryPartnerNotes:
+    def __init__(self, tables: InMemoryTables) -> None:
+        self._tables = tables
+
+    async def credited(self, order_id: str) -> tuple[str, int, datetime | None] | None:
+        entry = self._tables.ledger.get(order_id)
+        if entry is None:
+            return None
+        return entry["customer_id"], entry["points"], entry.get("partner_notified_at")
+
+    async def mark_partner_notified(self, order_id: str, at: datetime) -> None:
+        if order_id not in self._tables.ledger:
+            raise LookupError(f"no ledger entry for order {order_id}")
+        self._tables.ledger[order_id].setdefault("partner_notified_at", at)
+
+
 class InMemoryTransactions:
     """All conditions are checked before any write; `before_write` lets a test slip in a concurrent change."""
 
@@ -119,3 +136,4 @@ class InMemoryLoyalty:
         self.accounts = InMemoryAccounts(self.tables)
         self.ledger = InMemoryLedger(self.tables)
         self.transactions = InMemoryTransactions(self.tables)
+        self.partner_notes = InMemoryPartnerNotes(self.tables)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from shop_shared.contracts import EventEnvelope
-from shop_shared.messaging import EventHandler, SqsEventConsumer
+from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
 
-from shop_loyalty.handlers import credit_order_points
-from shop_loyalty.ports import AccountRepository, Ledger, TransactionWriter
+from shop_loyalty.handlers import credit_order_and_tell_partner
+from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, TransactionWriter
 
 __all__ = ["build_consumer", "event_handlers"]
 
@@ -20,15 +20,19 @@ def event_handlers(
     accounts: AccountRepository,
     ledger: Ledger,
     transactions: TransactionWriter,
+    partner: LoyaltyPartner,
+    partner_notes: PartnerNotes,
     clock: Callable[[], datetime],
     credit_max_attempts: int = 5,
 ) -> dict[str, EventHandler]:
     async def on_order_created(envelope: EventEnvelope[Any]) -> None:
-        await credit_order_points(
+        await credit_order_and_tell_partner(
             envelope,
             accounts=accounts,
             ledger=ledger,
             transactions=transactions,
+            partner=partner,
+            notes=partner_notes,
             clock=clock,
             max_attempts=credit_max_attempts,
         )
@@ -36,5 +40,7 @@ def event_handlers(
     return {"order.created": on_order_created}
 
 
-def build_consumer(sqs_client: Any, queue_url: str, handlers: dict[str, EventHandler]) -> SqsEventConsumer:
-    return SqsEventConsumer(sqs_client, queue_url, handlers)
+def build_consumer(
+    sqs_client: Any, queue_url: str, handlers: dict[str, EventHandler], **options: Unpack[ConsumerOptions]
+) -> SqsEventConsumer:
+    return SqsEventConsumer(sqs_client, queue_url, handlers, **options)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from shop_shared.contracts import LoyaltyTierChanged, OrderCreated, PaymentFailed
-from shop_shared.messaging import EventHandler, SqsEventConsumer
+from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
 
 from shop_notifications.handlers import Dependencies, handle_order_created, handle_payment_failed, handle_tier_changed
 
@@ -21,5 +21,7 @@ def event_handlers(deps: Dependencies) -> dict[str, EventHandler]:
     }
 
 
-def build_consumer(sqs_client: Any, queue_url: str, deps: Dependencies, *, wait_time_seconds: int) -> SqsEventConsumer:
-    return SqsEventConsumer(sqs_client, queue_url, event_handlers(deps), wait_time_seconds=wait_time_seconds)
+def build_consumer(
+    sqs_client: Any, queue_url: str, deps: Dependencies, *, wait_time_seconds: int, **options: Unpack[ConsumerOptions]
+) -> SqsEventConsumer:
+    return SqsEventConsumer(sqs_client, queue_url, event_handlers(deps), wait_time_seconds=wait_time_seconds, **options)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from shop_shared.contracts import EventEnvelope
-from shop_shared.messaging import EventHandler, SqsEventConsumer
+from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
 
 from shop_order.handlers import PAYMENT_OUTCOME_STATUS, record_payment_outcome
 from shop_order.ports import OrderRepository
@@ -21,8 +21,13 @@ def payment_outcome_handlers(repository: OrderRepository) -> dict[str, EventHand
 
 
 def build_payment_outcome_consumer(
-    sqs_client: Any, queue_url: str, repository: OrderRepository, *, wait_time_seconds: int = 20
+    sqs_client: Any,
+    queue_url: str,
+    repository: OrderRepository,
+    *,
+    wait_time_seconds: int = 20,
+    **options: Unpack[ConsumerOptions],
 ) -> SqsEventConsumer:
     return SqsEventConsumer(
-        sqs_client, queue_url, payment_outcome_handlers(repository), wait_time_seconds=wait_time_seconds
+        sqs_client, queue_url, payment_outcome_handlers(repository), wait_time_seconds=wait_time_seconds, **options
     )

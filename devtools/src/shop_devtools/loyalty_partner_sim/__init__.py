@@ -1,0 +1,6 @@
+"""A simulated loyalty partner (rewards/CRM API told about every credit): slow and flaky on demand, idempotent."""
+
+from .app import create_app
+from .settings import PartnerSimSettings
+
+__all__ = ["PartnerSimSettings", "create_app"]

@@ -1,0 +1,59 @@
+"""The loyalty partner's API over httpx: timeouts on every call, retries with exponential backoff and jitter."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+__all__ = ["HttpLoyaltyPartner", "PartnerRejected", "PartnerUnavailable"]
+
+logger = logging.getLogger(__name__)
+
+
+class PartnerUnavailable(Exception):
+    """The partner did not take the credit after every attempt (timeouts, connection errors, 5xx, 429)."""
+
+
+class PartnerRejected(Exception):
+    """The partner refused the request itself (4xx): retrying the same request cannot help."""
+
+
+class _RetryableAnswer(Exception):
+    pass
+
+
+class HttpLoyaltyPartner:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        max_attempts: int = 4,
+        backoff_initial_seconds: float = 0.2,
+        backoff_max_seconds: float = 2.0,
+    ) -> None:
+        self._client = client
+        self._max_attempts = max_attempts
+        self._backoff_initial = backoff_initial_seconds
+        self._backoff_max = backoff_max_seconds
+
+    async def report_credit(self, *, customer_id: str, order_id: str, points: int) -> None:
+        body = {"customer_id": customer_id, "order_id": order_id, "points": points}
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((httpx.TransportError, _RetryableAnswer)),
+            stop=stop_after_attempt(self._max_attempts),
+            wait=wait_random_exponential(multiplier=self._backoff_initial, max=self._backoff_max),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._client.post("/v1/credits", json=body)
+                    if response.status_code == 429 or response.status_code >= 500:
+                        raise _RetryableAnswer(f"partner answered {response.status_code}")
+        except (httpx.TransportError, _RetryableAnswer) as error:
+            logger.warning("loyalty partner unavailable", extra={"order_id": order_id, "error": str(error)})
+            raise PartnerUnavailable(f"partner not told about order {order_id}: {error}") from error
+        if response.status_code >= 400:
+            raise PartnerRejected(f"partner refused order {order_id}: {response.status_code}")

@@ -1,0 +1,33 @@
+"""The options a service passes to its SqsEventConsumer, and the set every deployed service uses."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from shop_shared.ecs import TaskProtection
+from shop_shared.observability.metrics import ConsumerMetrics
+
+__all__ = ["SHUTDOWN_MARGIN_SECONDS", "ConsumerOptions", "service_consumer_options"]
+
+# Time left after the consumer's own deadline, within the BackgroundWorkers grace, to give back and delete messages.
+SHUTDOWN_MARGIN_SECONDS = 3.0
+
+
+class ConsumerOptions(TypedDict, total=False):
+    max_in_flight: int
+    shutdown_grace_seconds: float
+    metrics: ConsumerMetrics | None
+    backlog_interval_seconds: float
+    task_protection: TaskProtection | None
+
+
+def service_consumer_options(
+    service: str, queue: str, *, shutdown_grace_seconds: float, max_in_flight: int = 10
+) -> ConsumerOptions:
+    """EMF metrics by service and queue, ECS scale-in protection (a no-op off ECS), the shutdown deadline."""
+    return ConsumerOptions(
+        max_in_flight=max_in_flight,
+        shutdown_grace_seconds=max(0.0, shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
+        metrics=ConsumerMetrics(service, queue),
+        task_protection=TaskProtection(),
+    )

@@ -1,0 +1,89 @@
+"""ECS task scale-in protection against a local stand-in of the ECS agent endpoint."""
+
+import asyncio
+import logging
+import socket
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from shop_shared.ecs import TaskProtection
+
+if TYPE_CHECKING:
+    from conftest import AgentStandIn
+
+
+PROTECT = {"ProtectionEnabled": True, "ExpiresInMinutes": 10}
+RELEASE = {"ProtectionEnabled": False}
+
+
+async def test_busy_protects_and_idle_releases_after_the_idle_period(ecs_agent: "AgentStandIn") -> None:
+    stand_in, uri = ecs_agent, ecs_agent.uri
+    protection = TaskProtection(uri, expires_in_minutes=10, idle_release_seconds=0.2)
+    await protection.busy()
+    assert stand_in.calls == [("PUT", "/task-protection/v1/state", PROTECT)] and protection.protected
+    await protection.busy()  # already protected for long enough: no call
+    protection.idle()
+    await asyncio.sleep(0.05)
+    assert stand_in.bodies == [PROTECT], "not released before the idle period"
+    await asyncio.sleep(0.3)
+    assert stand_in.bodies == [PROTECT, RELEASE], "released after the idle period"
+    assert not protection.protected
+
+
+async def test_work_within_the_idle_period_keeps_the_protection_without_flapping(ecs_agent: "AgentStandIn") -> None:
+    stand_in, uri = ecs_agent, ecs_agent.uri
+    protection = TaskProtection(uri, idle_release_seconds=0.2)
+    await protection.busy()
+    protection.idle()
+    await asyncio.sleep(0.1)
+    await protection.busy()
+    await asyncio.sleep(0.3)
+    assert stand_in.bodies == [PROTECT]
+    await protection.close()
+    assert stand_in.bodies == [PROTECT, RELEASE]
+
+
+async def test_protection_is_renewed_when_less_than_half_is_left(ecs_agent: "AgentStandIn") -> None:
+    stand_in, uri = ecs_agent, ecs_agent.uri
+    protection = TaskProtection(uri, expires_in_minutes=10)
+    await protection.busy()
+    protection._protected_until = time.monotonic() + 60  # as if nine minutes had passed
+    await protection.busy()
+    assert stand_in.bodies == [PROTECT, PROTECT]
+
+
+async def test_the_agent_uri_comes_from_the_ecs_environment(
+    ecs_agent: "AgentStandIn", monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECS_AGENT_URI", ecs_agent.uri)
+    protection = TaskProtection()
+    await protection.busy()
+    await protection.close()
+    assert ecs_agent.bodies == [PROTECT, RELEASE]
+
+
+async def test_without_an_agent_uri_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ECS_AGENT_URI", raising=False)
+    protection = TaskProtection()
+    await protection.busy()
+    protection.idle()
+    await protection.close()
+    assert not protection.enabled and not protection.protected
+
+
+async def test_an_unreachable_or_failing_agent_is_logged_not_raised(
+    ecs_agent: "AgentStandIn", caplog: pytest.LogCaptureFixture
+) -> None:
+    stand_in, uri = ecs_agent, ecs_agent.uri
+    stand_in.status = 500
+    failing = TaskProtection(uri)
+    with caplog.at_level(logging.WARNING):
+        await failing.busy()
+    assert not failing.protected and "task protection call failed" in caplog.text
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nobody_listens = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    unreachable = TaskProtection(nobody_listens, timeout_seconds=0.5)
+    await unreachable.busy()
+    assert not unreachable.protected

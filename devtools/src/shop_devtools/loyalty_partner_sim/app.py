@@ -18,6 +18,8 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from shop_devtools.third_party_sim import sim_error
+
 from .settings import PartnerSimSettings
 
 __all__ = ["CreditBook", "CreditRequest", "PartnerStats", "create_app"]
@@ -66,10 +68,6 @@ class PartnerStats:
     conflicts: int = 0  # 409, an order told again with other values
 
 
-def _error(status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"type": kind, "message": message}})
-
-
 def create_app(settings: PartnerSimSettings | None = None) -> FastAPI:
     settings = settings or PartnerSimSettings()
     book = CreditBook()
@@ -85,11 +83,11 @@ def create_app(settings: PartnerSimSettings | None = None) -> FastAPI:
         stats.requests += 1
         if faults.random() < settings.error_rate:
             stats.errors += 1
-            return _error(500, "api_error", "simulated partner failure")
+            return sim_error(500, "api_error", "simulated partner failure")
         known = book.credits.get(request.order_id)
         if known is not None and (known["customer_id"], known["points"]) != (request.customer_id, request.points):
             stats.conflicts += 1
-            return _error(409, "order_reused", "the order was reported with other values")
+            return sim_error(409, "order_reused", "the order was reported with other values")
         credit, replayed = book.record(request)
         if replayed:
             stats.replayed += 1

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uvicorn
-from shop_shared.observability import configure_logging
+from shop_devtools.third_party_sim import serve_sim
 
 from .app import create_app
 from .settings import ProviderSimSettings
 
 
 def main() -> None:
-    settings = ProviderSimSettings()
-    configure_logging("payment-provider", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve_sim(create_app, ProviderSimSettings(), "payment-provider")
 
 
 if __name__ == "__main__":

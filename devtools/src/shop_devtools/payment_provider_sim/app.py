@@ -20,6 +20,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from shop_devtools.third_party_sim import sim_error
+
 from .settings import ProviderSimSettings
 
 __all__ = ["ChargeLedger", "ChargeRequest", "RequestStats", "create_app"]
@@ -108,10 +110,6 @@ class RequestStats:
             self.declined += 1
 
 
-def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"type": kind, "message": message}}, headers=headers)
-
-
 def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
     settings = settings or ProviderSimSettings()
     ledger = ChargeLedger()
@@ -129,14 +127,14 @@ def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
         roll = faults.random()
         if roll < settings.rate_limit_rate:
             stats.rate_limited += 1
-            return _error(429, "rate_limited", "too many requests", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return sim_error(429, "rate_limited", "too many requests", {"Retry-After": str(RETRY_AFTER_SECONDS)})
         if roll < settings.rate_limit_rate + settings.error_rate:
             stats.errors += 1
-            return _error(500, "api_error", "simulated provider failure")
+            return sim_error(500, "api_error", "simulated provider failure")
         previous = ledger.results.get(request.idempotency_key)
         if previous is not None and previous.request != request:
             stats.conflicts += 1
-            return _error(409, "idempotency_key_reused", "the key was used with different parameters")
+            return sim_error(409, "idempotency_key_reused", "the key was used with different parameters")
         result, replayed = ledger.charge(request)
         stats.count(result, replayed)
         logger.info(

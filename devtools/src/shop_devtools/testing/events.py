@@ -9,13 +9,21 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 import aioboto3
-from shop_shared.contracts import EventEnvelope
+from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 from shop_shared.messaging import envelope_from_sqs_body
 
-__all__ = ["EventCapture", "as_eventbridge_event", "capture_events", "wait_until", "wait_until_drained"]
+__all__ = [
+    "EventCapture",
+    "as_eventbridge_event",
+    "capture_events",
+    "order_created_envelope",
+    "wait_until",
+    "wait_until_drained",
+]
 
 QUEUE_COUNTERS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
 
@@ -154,3 +162,24 @@ async def wait_until_drained(sqs: Any, queue_url: str, *, timeout: float = 20.0)
         if time.monotonic() > deadline:
             raise AssertionError(f"{queue_url} not drained within {timeout} s: {counters}")
         await asyncio.sleep(0.2)
+
+
+def order_created_envelope(
+    customer_id: str,
+    total: str,
+    *,
+    currency: str = "EUR",
+    payment_token: str = "tok_integration",  # noqa: S107 - a simulated provider's test token, not a credential
+    contact_ciphertext: str = "ZW5jcnlwdGVkLWNvbnRhY3Q=",
+) -> EventEnvelope[OrderCreated]:
+    """An `order.created` of one line worth `total`, for tests that publish orders without the order service."""
+    order = OrderCreated(
+        order_id=f"order-{uuid.uuid4()}",
+        customer_id=customer_id,
+        currency=currency,
+        total=Decimal(total),
+        items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal(total)),),
+        payment_token=payment_token,
+        contact_ciphertext=contact_ciphertext,
+    )
+    return new_envelope(order, correlation_id=order.order_id)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from shop_devtools.processes import ManagedProcess
-from shop_devtools.testing.events import as_eventbridge_event, wait_until_drained
+from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients
-from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
+from shop_shared.messaging import EventBridgePublisher
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -22,33 +19,22 @@ pytestmark = pytest.mark.integration
 DEADLINE_SECONDS = 20.0
 
 
-def _order_created(customer_id: str, total: str) -> EventEnvelope[OrderCreated]:
-    order = OrderCreated(
-        order_id=f"order-{uuid.uuid4()}",
-        customer_id=customer_id,
-        currency="EUR",
-        total=Decimal(total),
-        items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal(total)),),
-        payment_token="tok_integration",
-        contact_ciphertext="ZW5jcnlwdGVkLWNvbnRhY3Q=",
-    )
-    return new_envelope(order, correlation_id=order.order_id)
-
-
 async def _loyalty(client: httpx.AsyncClient, customer_id: str) -> httpx.Response:
     return await client.get(f"/customers/{customer_id}/loyalty")
 
 
 async def _wait_for_points(client: httpx.AsyncClient, customer_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    last: httpx.Response | None = None
-    while time.monotonic() < deadline:
-        last = await _loyalty(client, customer_id)
-        if last.status_code == 200 and last.json()["points_balance"] > 0:
-            body: dict[str, Any] = last.json()
+    async def credited() -> dict[str, Any] | None:
+        response = await _loyalty(client, customer_id)
+        if response.status_code == 200 and response.json()["points_balance"] > 0:
+            body: dict[str, Any] = response.json()
             return body
-        await asyncio.sleep(0.2)
-    pytest.fail(f"no points for {customer_id} after {DEADLINE_SECONDS:.0f} s; last answer {last and last.text}")
+        return None
+
+    account: dict[str, Any] = await wait_until(
+        credited, timeout=DEADLINE_SECONDS, message=f"points credited to {customer_id}"
+    )
+    return account
 
 
 async def test_order_is_credited_once_even_when_the_event_is_redelivered(
@@ -58,19 +44,9 @@ async def test_order_is_credited_once_even_when_the_event_is_redelivered(
     aws: AwsClients,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
-    envelope = _order_created(customer_id, "1234.56")
-    detail = json.dumps(envelope.to_detail())
-    response = await aws.events.put_events(
-        Entries=[
-            {
-                "EventBusName": deployed_topology.bus_name,
-                "Source": envelope.metadata.source,
-                "DetailType": envelope.metadata.event_type,
-                "Detail": detail,
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0
+    envelope = order_created_envelope(customer_id, "1234.56")
+    published = await EventBridgePublisher(aws.events, deployed_topology.bus_name).publish([envelope])
+    assert published.published == [envelope.metadata.event_id], published.failed
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_ports['loyalty']}", timeout=5) as client:
         credited = await _wait_for_points(client, customer_id)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from shop_devtools.processes import ManagedProcess
-from shop_devtools.testing.events import as_eventbridge_event, wait_until, wait_until_drained
+from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients, StartService
-from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -32,19 +30,6 @@ def flaky_partner_loyalty(start_service_process: StartService) -> ManagedProcess
     return start_service_process("loyalty", extra_env=PATIENT_LOYALTY)
 
 
-def _order_created(customer_id: str, total: str) -> EventEnvelope[OrderCreated]:
-    order = OrderCreated(
-        order_id=f"order-{uuid.uuid4()}",
-        customer_id=customer_id,
-        currency="EUR",
-        total=Decimal(total),
-        items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal(total)),),
-        payment_token="tok_integration",
-        contact_ciphertext="ZW5jcnlwdGVkLWNvbnRhY3Q=",
-    )
-    return new_envelope(order, correlation_id=order.order_id)
-
-
 async def test_flaky_partner_is_told_once_per_order_and_points_are_credited_once(
     flaky_partner_loyalty: ManagedProcess,
     deployed_topology: DeployedTopology,
@@ -52,7 +37,7 @@ async def test_flaky_partner_is_told_once_per_order_and_points_are_credited_once
     aws: AwsClients,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
-    events = [_order_created(customer_id, "100.00") for _ in range(ORDERS)]
+    events = [order_created_envelope(customer_id, "100.00") for _ in range(ORDERS)]
     response = await aws.events.put_events(
         Entries=[
             {

@@ -9,10 +9,11 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-__all__ = ["ManagedProcess", "stop_process_group"]
+__all__ = ["ManagedProcess", "stop_all", "stop_process_group"]
 
 
 class ManagedProcess:
@@ -74,6 +75,19 @@ class ManagedProcess:
             if self._echo:
                 self._echo.write(prefix + line)
                 self._echo.flush()
+
+
+def stop_all(processes: Sequence[ManagedProcess]) -> dict[str, tuple[int | None, float]]:
+    """Stop processes side by side (each may wait out a long poll); returns label -> (exit code, seconds)."""
+
+    def stop(process: ManagedProcess) -> tuple[int | None, float]:
+        began = time.monotonic()
+        code = process.stop()
+        return code, time.monotonic() - began
+
+    with ThreadPoolExecutor(max_workers=max(1, len(processes))) as pool:
+        results = list(pool.map(stop, processes))
+    return {process.label: result for process, result in zip(processes, results, strict=True)}
 
 
 def stop_process_group(pid: int, timeout: float = 10.0) -> None:

@@ -63,6 +63,11 @@ LOYALTY_PARTNER = ServiceSpec(
 SIMULATORS: dict[str, ServiceSpec] = {spec.name: spec for spec in (PAYMENT_PROVIDER, LOYALTY_PARTNER)}
 
 
+# A stop waits out the SQS long poll under way (see shop_shared.messaging.sqs_consumer). Locally empty
+# receives cost nothing, so a short poll keeps Ctrl-C and test teardown quick; AWS keeps the 20 s default.
+LOCAL_SQS_WAIT_SECONDS = 5
+
+
 def configured_port(spec: ServiceSpec) -> int:
     return int(os.environ.get(spec.port_variable, spec.default_port))
 
@@ -83,6 +88,7 @@ def service_env(
     env[f"{spec.env_prefix}HOST"] = "127.0.0.1"
     env[f"{spec.env_prefix}PORT"] = str(port)
     env["PYTHONUNBUFFERED"] = "1"
+    env[f"{spec.env_prefix}SQS_WAIT_SECONDS"] = str(LOCAL_SQS_WAIT_SECONDS)  # read by the services that poll SQS
     for variable, peer in spec.peers.items():
         env[variable] = f"http://127.0.0.1:{ports[peer]}"
     env.update(extra or {})

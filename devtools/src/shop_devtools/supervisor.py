@@ -2,7 +2,8 @@
 
 Order of start: emulators -> provisioning -> third-party stand-ins (payment provider, loyalty partner) -> the
 five services.
-Order of stop: the reverse, each process group by PID, SIGTERM then SIGKILL after a grace period.
+Order of stop: the services and stand-ins side by side (each may wait out a long poll), then the emulators; each
+process group by PID, SIGTERM then SIGKILL after a grace period.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import boto3
@@ -20,9 +20,9 @@ from shop_shared.topology import load_topology
 
 from .emulators import EmulatorEndpoints
 from .paths import LOCAL_DIR, RUN_DIR
-from .processes import ManagedProcess
+from .processes import ManagedProcess, stop_all
 from .provisioning import provision
-from .runtime import configured_endpoints, start_local_aws
+from .runtime import LocalAws, configured_endpoints, start_local_aws
 from .services import SERVICES, SIMULATORS, configured_port, service_env, start_service, wait_until_ready
 
 __all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system"]
@@ -47,6 +47,7 @@ def run_system() -> int:
     READY_FILE.unlink(missing_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     started: list[ManagedProcess] = []
+    runtime: LocalAws | None = None
     try:
         runtime = start_local_aws(endpoints, reuse=False, log_dir=LOG_DIR, echo=sys.stdout)
         started.extend(runtime.started)
@@ -81,10 +82,11 @@ def run_system() -> int:
         return 1
     finally:
         _say("stopping everything...")
-        for process in reversed(started):
-            began = time.monotonic()
-            code = process.stop()
-            _say(f"{process.label} stopped (exit {code}) in {time.monotonic() - began:.1f} s")
+        # The services first, side by side (their drain still talks to the emulators), then the emulators.
+        emulators = set(runtime.started) if runtime is not None else set()
+        for group in ([p for p in started if p not in emulators], [p for p in started if p in emulators]):
+            for label, (code, seconds) in stop_all(group).items():
+                _say(f"{label} stopped (exit {code}) in {seconds:.1f} s")
         READY_FILE.unlink(missing_ok=True)
         SUPERVISOR_STATE.unlink(missing_ok=True)
         _say("stopped")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServiceSettings"]
+__all__ = ["QueueConsumerSettings", "ServiceSettings"]
 
 
 class ServiceSettings(BaseSettings):
@@ -17,4 +17,15 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     shutdown_grace_seconds: float = Field(
         default=25.0, description="Time background work gets to finish on SIGTERM (ECS stopTimeout is 30 s)."
+    )
+
+
+class QueueConsumerSettings(ServiceSettings):
+    """Settings of a service that consumes an SQS queue."""
+
+    sqs_wait_seconds: int = Field(
+        default=20,
+        ge=1,
+        le=20,
+        description="SQS long-poll wait. A stop waits out the poll under way; keep it shorter than the shutdown grace.",
     )

@@ -163,3 +163,29 @@ async def test_a_failing_message_is_retried_then_lands_in_the_dlq(sqs: Any) -> N
     finally:
         await sqs.delete_queue(QueueUrl=queue_url)
         await sqs.delete_queue(QueueUrl=dlq_url)
+
+
+async def test_a_message_arriving_during_the_poll_under_way_at_stop_is_given_back_at_once(sqs: Any) -> None:
+    # SQS hands a message to a poll whose client has gone; the consumer waits its last poll out instead.
+    queue_url, dlq_url = await make_queue(sqs, visibility_timeout=60)
+    try:
+        handled: list[str] = []
+
+        async def record(envelope: Any) -> None:
+            handled.append(envelope.data.order_id)
+
+        stop = asyncio.Event()
+        consumer = SqsEventConsumer(sqs, queue_url, {"payment.failed": record}, wait_time_seconds=5)
+        running = asyncio.create_task(consumer.run(stop))
+        await asyncio.sleep(1.0)  # the consumer is inside its long poll on the empty queue
+        stop.set()
+        await sqs.send_message(QueueUrl=queue_url, MessageBody=body("arrived-at-stop"))
+        await asyncio.wait_for(running, 15)
+        assert handled == [], "nothing is handled after the stop"
+        started = time.monotonic()
+        response = await sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2)
+        assert len(response.get("Messages", [])) == 1, "the message is visible again at once, not after 60 s"
+        assert time.monotonic() - started < 5
+    finally:
+        await sqs.delete_queue(QueueUrl=queue_url)
+        await sqs.delete_queue(QueueUrl=dlq_url)

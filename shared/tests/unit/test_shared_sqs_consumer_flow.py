@@ -258,3 +258,44 @@ async def test_the_consumer_protects_while_busy_and_releases_when_idle_and_at_st
     stop.set()
     await asyncio.wait_for(running, 5)
     assert stand_in.bodies[:3] == [PROTECT, RELEASE, PROTECT] and stand_in.bodies[-1] == RELEASE
+
+
+class SlowPollQueue(FakeQueue):
+    """A poll that lasts until `arrive` is set, then brings whatever was sent meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.polling = asyncio.Event()
+        self.arrive = asyncio.Event()
+
+    async def receive_message(self, MaxNumberOfMessages: int, WaitTimeSeconds: int, **_: Any) -> dict[str, Any]:
+        self.polling.set()
+        await self.arrive.wait()
+        return {"Messages": [{"MessageId": "m", "ReceiptHandle": "rh-late", "Body": body("late")}]}
+
+
+async def test_the_poll_under_way_at_stop_is_waited_out_and_what_it_brings_given_back() -> None:
+    sqs = SlowPollQueue()
+    handler = Handler()
+    consumer = SqsEventConsumer(sqs, QUEUE, {"payment.failed": handler}, visibility_timeout=30)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    await asyncio.wait_for(sqs.polling.wait(), 5)
+    stop.set()
+    await asyncio.sleep(0.05)
+    assert not running.done(), "the stop waits for the poll"
+    sqs.arrive.set()
+    await asyncio.wait_for(running, 5)
+    assert handler.started == [], "a message received after the stop is not handled"
+    assert [[entry["ReceiptHandle"] for entry in batch] for batch in sqs.releases] == [["rh-late"]]
+
+
+async def test_a_poll_outlasting_the_shutdown_deadline_is_abandoned() -> None:
+    sqs = SlowPollQueue()
+    consumer = SqsEventConsumer(sqs, QUEUE, {}, visibility_timeout=30, shutdown_grace_seconds=0.2)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    await asyncio.wait_for(sqs.polling.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+    assert sqs.releases == []

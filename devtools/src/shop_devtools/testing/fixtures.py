@@ -20,7 +20,7 @@ import pytest
 from shop_shared.topology import DeployedTopology, load_topology
 
 from shop_devtools.emulators import EmulatorEndpoints
-from shop_devtools.processes import ManagedProcess
+from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
 from shop_devtools.runtime import LocalAws, configured_endpoints, start_local_aws
 from shop_devtools.services import (
@@ -134,5 +134,4 @@ def start_service_process(
         return process
 
     yield start
-    for process in reversed(list(running.values())):
-        process.stop()
+    stop_all(list(running.values()))

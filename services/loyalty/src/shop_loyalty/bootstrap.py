@@ -72,8 +72,6 @@ async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> Loyalty
         clock=utc_now,
         credit_max_attempts=settings.credit_max_attempts,
     )
-    options = service_consumer_options(
-        "loyalty", settings.order_events_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
-    )
+    options = service_consumer_options("loyalty", settings.order_events_queue, settings)
     consumer = build_consumer(sqs, queue_url, handlers, **options)
     return LoyaltyComponents(accounts=accounts, clock=utc_now, loops={"order-events-consumer": consumer.run})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from shop_shared.settings import ServiceSettings
+from shop_shared.settings import QueueConsumerSettings
 
 __all__ = ["LoyaltySettings"]
 
 
-class LoyaltySettings(ServiceSettings):
+class LoyaltySettings(QueueConsumerSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", frozen=True, extra="ignore")
 
     port: int = Field(default=8002, ge=1, le=65535)

@@ -52,8 +52,6 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
         sending_lease=timedelta(seconds=settings.sending_lease_seconds),
     )
-    options = service_consumer_options(
-        "notifications", settings.events_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
-    )
-    consumer = build_consumer(sqs, queue_url, deps, wait_time_seconds=settings.poll_wait_seconds, **options)
+    options = service_consumer_options("notifications", settings.events_queue, settings)
+    consumer = build_consumer(sqs, queue_url, deps, **options)
     return NotificationsGraph(deps=deps, loops={"events-consumer": consumer.run})

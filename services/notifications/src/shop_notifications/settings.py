@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from shop_shared.settings import ServiceSettings
+from shop_shared.settings import QueueConsumerSettings
 
 __all__ = ["NotificationsSettings"]
 
 
-class NotificationsSettings(ServiceSettings):
+class NotificationsSettings(QueueConsumerSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_")
 
     port: int = Field(default=8003, ge=1, le=65535)
@@ -23,4 +23,3 @@ class NotificationsSettings(ServiceSettings):
         gt=0,
         description="How long a SENDING claim blocks other deliveries; keep it below the queue's visibility timeout.",
     )
-    poll_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")

@@ -55,12 +55,8 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
         dynamodb, settings.orders_table, outbox, DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table)
     )
     queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
-    options = service_consumer_options(
-        "order", settings.payment_outcomes_queue, shutdown_grace_seconds=settings.shutdown_grace_seconds
-    )
-    consumer = build_payment_outcome_consumer(
-        sqs, queue_url, repository, wait_time_seconds=settings.payment_outcomes_wait_seconds, **options
-    )
+    options = service_consumer_options("order", settings.payment_outcomes_queue, settings)
+    consumer = build_payment_outcome_consumer(sqs, queue_url, repository, **options)
     return OrderBootstrap(
         repository=repository,
         contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from shop_shared.settings import ServiceSettings
+from shop_shared.settings import QueueConsumerSettings
 
 __all__ = ["OrderSettings"]
 
 
-class OrderSettings(ServiceSettings):
+class OrderSettings(QueueConsumerSettings):
     model_config = SettingsConfigDict(env_prefix="ORDER_", frozen=True, extra="ignore")
 
     port: int = Field(default=8000, ge=1, le=65535)
@@ -42,7 +42,6 @@ class OrderSettings(ServiceSettings):
     )
     outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)
     outbox_sweep_min_age_seconds: float = Field(default=5.0, ge=0)
-    payment_outcomes_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")
 
     @property
     def idempotency_ttl(self) -> timedelta:

@@ -6,6 +6,7 @@ from typing import TypedDict
 
 from shop_shared.ecs import TaskProtection
 from shop_shared.observability.metrics import ConsumerMetrics
+from shop_shared.settings import QueueConsumerSettings
 
 __all__ = ["SHUTDOWN_MARGIN_SECONDS", "ConsumerOptions", "service_consumer_options"]
 
@@ -14,6 +15,7 @@ SHUTDOWN_MARGIN_SECONDS = 3.0
 
 
 class ConsumerOptions(TypedDict, total=False):
+    wait_time_seconds: int
     max_in_flight: int
     shutdown_grace_seconds: float
     metrics: ConsumerMetrics | None
@@ -22,12 +24,13 @@ class ConsumerOptions(TypedDict, total=False):
 
 
 def service_consumer_options(
-    service: str, queue: str, *, shutdown_grace_seconds: float, max_in_flight: int = 10
+    service: str, queue: str, settings: QueueConsumerSettings, *, max_in_flight: int = 10
 ) -> ConsumerOptions:
-    """EMF metrics by service and queue, ECS scale-in protection (a no-op off ECS), the shutdown deadline."""
+    """EMF metrics by service and queue, ECS scale-in protection (a no-op off ECS), poll wait, shutdown deadline."""
     return ConsumerOptions(
+        wait_time_seconds=settings.sqs_wait_seconds,
         max_in_flight=max_in_flight,
-        shutdown_grace_seconds=max(0.0, shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
+        shutdown_grace_seconds=max(0.0, settings.shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
         metrics=ConsumerMetrics(service, queue),
         task_protection=TaskProtection(),
     )

@@ -6,7 +6,10 @@ At most `max_in_flight` handlers run at once; polling goes on while fewer run an
 slot, so one slow message does not hold up the next batch. A batch has up to `max_messages`; messages
 beyond the free slots wait for one. A held message's visibility is extended while it waits or is handled.
 On stop: no more polling, messages not yet started are made visible again at once, the running
-handlers get `shutdown_grace_seconds` to finish.
+handlers get `shutdown_grace_seconds` to finish. A long poll under way when the stop comes is waited out
+(within the same deadline) and what it brings is given back at once: SQS does not notice a client that
+hangs up mid-poll and would hand the next messages to the dead connection, hiding them for a whole
+visibility timeout. Keep `wait_time_seconds` below the grace so that the wait fits.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class SqsEventConsumer:
         self._to_delete: list[str] = []
         self._to_release: list[str] = []
         self._delete_wanted = asyncio.Event()
+        self._open_receive: asyncio.Task[list[dict[str, Any]]] | None = None  # a long poll the stop interrupted
 
     @property
     def in_flight(self) -> int:
@@ -118,8 +122,14 @@ class SqsEventConsumer:
                 self._slot_freed.clear()
                 await run_unless_stopped(stop, self._slot_freed.wait())
                 continue
+            receive = asyncio.create_task(self._receive(self._max_messages), name="sqs-receive")
+            # shield: the stop must not cancel the poll (see the module docstring); the drain waits it out.
+            completed, _ = await run_unless_stopped(stop, asyncio.shield(receive))
+            if not completed:
+                self._open_receive = receive
+                return
             try:
-                messages = await self._receive_or_stop(stop, self._max_messages)
+                messages = receive.result()
             except Exception:
                 logger.exception("receive failed", extra={"queue_url": self._queue_url})
                 await sleep_or_stop(stop, 1.0)
@@ -198,7 +208,7 @@ class SqsEventConsumer:
         return SUCCEEDED
 
     async def _drain(self) -> None:
-        """Give back what never started at once, then let the running handlers finish before the deadline."""
+        """Give back what never started at once, then let the running handlers and an open poll finish in time."""
         deadline = time.monotonic() + self._grace
         while self._waiting:  # the waiting messages see the stop and queue their release
             self._slot_freed.clear()
@@ -208,16 +218,28 @@ class SqsEventConsumer:
                 break
         if self._to_release:
             await self._release()
-        held = set(self._held)
-        if held:
-            _, late = await asyncio.wait(held, timeout=max(0.0, deadline - time.monotonic()))
+        outstanding: set[asyncio.Task[Any]] = set(self._held)
+        if self._open_receive is not None:
+            outstanding.add(self._open_receive)
+        if outstanding:
+            _, late = await asyncio.wait(outstanding, timeout=max(0.0, deadline - time.monotonic()))
             for task in late:
                 task.cancel()
-            await asyncio.gather(*held, return_exceptions=True)
+            await asyncio.gather(*outstanding, return_exceptions=True)
             if late:
-                logger.warning("handlers cancelled at the shutdown deadline", extra={"count": len(late)})
+                logger.warning("handlers or poll cancelled at the shutdown deadline", extra={"count": len(late)})
+        self._give_back_open_receive()
         if self._to_release:
             await self._release()
+
+    def _give_back_open_receive(self) -> None:
+        receive, self._open_receive = self._open_receive, None
+        if receive is None or receive.cancelled():
+            return
+        if receive.exception() is not None:
+            logger.warning("the last long poll failed", extra={"error": str(receive.exception())})
+            return
+        self._to_release.extend(message["ReceiptHandle"] for message in receive.result())
 
     async def _release(self) -> None:
         handles, self._to_release = self._to_release, []
@@ -276,9 +298,3 @@ class SqsEventConsumer:
         )
         messages: list[dict[str, Any]] = response.get("Messages", [])
         return messages
-
-    async def _receive_or_stop(self, stop: asyncio.Event, count: int) -> list[dict[str, Any]]:
-        # A stop request must not wait out a 20 s long poll. A cancelled poll can only have made
-        # messages invisible; they come back after the visibility timeout, so nothing is lost.
-        _, messages = await run_unless_stopped(stop, self._receive(count))
-        return messages or []

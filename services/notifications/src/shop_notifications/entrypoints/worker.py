@@ -22,6 +22,6 @@ def event_handlers(deps: Dependencies) -> dict[str, EventHandler]:
 
 
 def build_consumer(
-    sqs_client: Any, queue_url: str, deps: Dependencies, *, wait_time_seconds: int, **options: Unpack[ConsumerOptions]
+    sqs_client: Any, queue_url: str, deps: Dependencies, **options: Unpack[ConsumerOptions]
 ) -> SqsEventConsumer:
-    return SqsEventConsumer(sqs_client, queue_url, event_handlers(deps), wait_time_seconds=wait_time_seconds, **options)
+    return SqsEventConsumer(sqs_client, queue_url, event_handlers(deps), **options)

@@ -21,13 +21,6 @@ def payment_outcome_handlers(repository: OrderRepository) -> dict[str, EventHand
 
 
 def build_payment_outcome_consumer(
-    sqs_client: Any,
-    queue_url: str,
-    repository: OrderRepository,
-    *,
-    wait_time_seconds: int = 20,
-    **options: Unpack[ConsumerOptions],
+    sqs_client: Any, queue_url: str, repository: OrderRepository, **options: Unpack[ConsumerOptions]
 ) -> SqsEventConsumer:
-    return SqsEventConsumer(
-        sqs_client, queue_url, payment_outcome_handlers(repository), wait_time_seconds=wait_time_seconds, **options
-    )
+    return SqsEventConsumer(sqs_client, queue_url, payment_outcome_handlers(repository), **options)

@@ -37,6 +37,9 @@ stop: sync ## stop what `make start` started
 batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--as-of 2026-11 --chunk-size 100")
 	$(RUN) python -m shop_devtools batch $(ARGS)
 
+tier-cost: sync ## Step Functions transitions and cost of the tier run vs one iteration per customer (ARGS="--customers 1M")
+	$(RUN) python -m shop_devtools tier-cost $(ARGS)
+
 rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
 	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)
 

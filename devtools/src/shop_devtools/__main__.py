@@ -1,4 +1,4 @@
-"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision|rotate-payment-key`."""
+"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision|rotate-payment-key|...`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import boto3
 from shop_shared.topology import load_topology
 
+from . import tier_cost
 from .batch import run_batch
 from .detached import start_detached, stop_detached
 from .emulators import aws_environment
@@ -19,8 +20,13 @@ from .runtime import configured_endpoints
 from .services import SERVICES, SIMULATORS, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
 
+# Commands that parse their own arguments.
+SELF_PARSED = {"tier-cost": tier_cost.main}
+
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in SELF_PARSED:
+        return SELF_PARSED[sys.argv[1]](sys.argv[2:])
     parser = argparse.ArgumentParser(prog="shop-dev", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run everything in the foreground; Ctrl-C stops it")
@@ -31,6 +37,7 @@ def main() -> int:
     batch.add_argument("--chunk-size", type=int, help="customers per activity task")
     batch.add_argument("--timeout", type=float, default=600.0)
     commands.add_parser("provision", help="apply the topology to the running emulators (idempotent)")
+    commands.add_parser("tier-cost", help="state transitions and cost of the tier run (--help for its options)")
     rotate = commands.add_parser(
         "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one stays valid once)"
     )

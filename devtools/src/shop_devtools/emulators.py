@@ -26,7 +26,7 @@ __all__ = ["EmulatorEndpoints", "aws_environment", "ensure_emulator_venv", "star
 # The emulators keep no state worth a graceful stop, and LocalStack's shutdown otherwise waits out the
 # long polls of clients that are already gone.
 EMULATOR_STOP_TIMEOUT = 5.0
-LOCALSTACK_SERVICES = "events,sqs,sns,ses,stepfunctions,secretsmanager,kms,logs,iam,sts"
+LOCALSTACK_SERVICES = "events,sqs,sns,ses,stepfunctions,scheduler,secretsmanager,kms,logs,iam,sts"
 
 
 @dataclass(frozen=True)

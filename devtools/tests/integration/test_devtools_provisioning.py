@@ -68,3 +68,26 @@ def test_an_index_declared_later_is_added_to_the_existing_table(local_aws: Local
     assert report.updated == ["table:orders"]
     described = boto3.client("dynamodb").describe_table(TableName=f"{prefix}orders")["Table"]
     assert [i["IndexName"] for i in described["GlobalSecondaryIndexes"]] == ["by-customer"]
+
+
+def test_the_monthly_schedule_starts_the_tier_run(deployed_topology: DeployedTopology) -> None:
+    scheduler = boto3.client("scheduler")
+    schedule = scheduler.get_schedule(Name=deployed_topology.name("loyalty-tiers-monthly"))
+    assert schedule["ScheduleExpression"] == "cron(0 3 1 * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+    assert schedule["Target"]["Arn"] == deployed_topology.arns["state_machine:loyalty-tiers"]
+    assert schedule["Target"]["RoleArn"].endswith(f"role/{deployed_topology.name('scheduler')}")
+
+
+def test_a_changed_schedule_is_updated_in_place(local_aws: LocalAws) -> None:
+    prefix = f"sch{uuid.uuid4().hex[:6]}-"
+    topology = load_topology()
+    monthly = topology.schedules["loyalty-tiers-monthly"]
+    urls = {"payment": "http://127.0.0.1:1111"}
+    provision(topology, prefix, urls, session=boto3.Session())
+    weekly = monthly.model_copy(update={"expression": "cron(0 3 ? * MON *)"})
+    changed = topology.model_copy(update={"schedules": {"loyalty-tiers-monthly": weekly}})
+    _, report = provision(changed, prefix, urls, session=boto3.Session())
+    assert report.updated == ["schedule:loyalty-tiers-monthly"]
+    stored = boto3.client("scheduler").get_schedule(Name=f"{prefix}loyalty-tiers-monthly")
+    assert stored["ScheduleExpression"] == "cron(0 3 ? * MON *)"

@@ -7,9 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-__all__ = ["BackgroundWorkers", "run_unless_stopped", "sleep_or_stop"]
+__all__ = ["SHUTDOWN_MARGIN_SECONDS", "BackgroundWorkers", "run_unless_stopped", "sleep_or_stop"]
 
 logger = logging.getLogger(__name__)
+
+# A loop's own deadline is this much shorter than the BackgroundWorkers grace: time to give work back cleanly.
+SHUTDOWN_MARGIN_SECONDS = 3.0
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -71,3 +71,38 @@ async def test_work_is_cancelled_when_step_functions_no_longer_holds_the_task() 
     await asyncio.wait_for(pool(sfn, {"endless": endless}).run_task("tok", {"task": "endless"}), timeout=5)
     assert cancelled.is_set()
     assert [kind for kind, _ in sfn.calls] == ["heartbeat"]  # neither success nor failure is reported
+
+
+async def test_a_task_finishing_within_the_grace_after_a_stop_still_succeeds() -> None:
+    stop = asyncio.Event()
+
+    async def short(_: dict[str, Any]) -> dict[str, Any]:
+        stop.set()  # the stop arrives while the task runs
+        await asyncio.sleep(0.05)
+        return {"done": True}
+
+    sfn = FakeStepFunctions()
+    workers = ActivityWorkerPool(sfn, "arn", {"short": short}, worker_name="t", shutdown_grace_seconds=1.0)
+    await workers.run_task("tok", {"task": "short"}, stop)
+    assert sfn.calls[-1] == ("success", {"taskToken": "tok", "output": json.dumps({"done": True})})
+
+
+async def test_a_task_outlasting_the_grace_is_cancelled_and_failed_back_for_a_retry() -> None:
+    stop = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def endless(_: dict[str, Any]) -> dict[str, Any]:
+        stop.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return {}
+
+    sfn = FakeStepFunctions()
+    workers = ActivityWorkerPool(sfn, "arn", {"endless": endless}, worker_name="t", shutdown_grace_seconds=0.1)
+    await asyncio.wait_for(workers.run_task("tok", {"task": "endless"}, stop), 5)
+    assert cancelled.is_set()
+    kind, call = sfn.calls[-1]
+    assert (kind, call["taskToken"], call["error"]) == ("failure", "tok", "Worker.Stopped")

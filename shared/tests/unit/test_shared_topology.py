@@ -65,3 +65,19 @@ def test_state_machine_template_keeps_jsonpath_and_fills_every_placeholder(topol
 def test_template_refuses_a_missing_value(topology: Topology) -> None:
     with pytest.raises(KeyError, match="activity_arn"):
         topology.state_machine_definition("loyalty-tiers", {})
+
+
+def test_a_schedule_must_start_a_declared_state_machine() -> None:
+    topology = load_topology()
+    schedule = topology.schedules["loyalty-tiers-monthly"].model_copy(update={"state_machine": "nowhere"})
+    with pytest.raises(ValueError, match="unknown state machine nowhere"):
+        Topology.model_validate(topology.model_dump() | {"schedules": {"broken": schedule.model_dump()}})
+
+
+def test_state_machine_parameters_can_be_changed_for_one_copy() -> None:
+    topology = load_topology()
+    short = topology.with_state_machine_parameters("loyalty-tiers", chunk_heartbeat_seconds=5)
+    assert short.state_machines["loyalty-tiers"].parameters["chunk_heartbeat_seconds"] == 5
+    assert topology.state_machines["loyalty-tiers"].parameters["chunk_heartbeat_seconds"] == 60
+    with pytest.raises(KeyError):
+        topology.with_state_machine_parameters("loyalty-tiers", no_such_parameter=1)

@@ -117,6 +117,21 @@ def provision(
             key,
             resources.ensure_state_machine(client["sfn"], deployed.name(key), definition, states_role),
         )
+    if topology.schedules:
+        scheduler_role = record(
+            "iam_role",
+            "scheduler",
+            resources.ensure_role(client["iam"], deployed.name("scheduler"), "scheduler.amazonaws.com"),
+        )
+        for key, schedule in topology.schedules.items():
+            machine_arn = arns[f"state_machine:{schedule.state_machine}"]
+            record(
+                "schedule",
+                key,
+                resources.ensure_schedule(
+                    client["scheduler"], deployed.name(key), schedule, machine_arn, scheduler_role
+                ),
+            )
     return DeployedTopology(topology, prefix, arns), report
 
 
@@ -131,5 +146,6 @@ def _clients(session: boto3.Session) -> dict[str, Any]:
         "sqs": "sqs",
         "iam": "iam",
         "sfn": "stepfunctions",
+        "scheduler": "scheduler",
     }
     return {alias: session.client(service) for alias, service in names.items()}

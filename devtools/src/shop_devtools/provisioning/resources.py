@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shop_shared.topology import Index, Queue, Table
+from shop_shared.topology import Index, Queue, Schedule, Table
 
 __all__ = [
     "ensure_activity",
@@ -19,6 +19,7 @@ __all__ = [
     "ensure_queue",
     "ensure_role",
     "ensure_rule",
+    "ensure_schedule",
     "ensure_secret",
     "ensure_state_machine",
     "ensure_table",
@@ -293,3 +294,27 @@ def ensure_state_machine(sfn: Any, name: str, definition: dict[str, Any], role_a
         return arn, "unchanged"
     sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(definition), roleArn=role_arn)
     return arn, "updated"
+
+
+def ensure_schedule(scheduler: Any, name: str, schedule: Schedule, target_arn: str, role_arn: str) -> tuple[str, str]:
+    """An EventBridge Scheduler schedule that starts the state machine (LocalStack keeps it but never fires it)."""
+    wanted = {
+        "ScheduleExpression": schedule.expression,
+        "ScheduleExpressionTimezone": schedule.timezone,
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": target_arn, "RoleArn": role_arn, "Input": json.dumps(schedule.input)},
+        "Description": schedule.description,
+        "State": "ENABLED",
+    }
+    try:
+        current = scheduler.get_schedule(Name=name)
+    except ClientError as error:
+        if _code(error) != "ResourceNotFoundException":
+            raise
+        return scheduler.create_schedule(Name=name, **wanted)["ScheduleArn"], "created"
+    if (
+        all(current.get(key) == value for key, value in wanted.items() if key != "Target")
+        and {key: current["Target"].get(key) for key in wanted["Target"]} == wanted["Target"]
+    ):
+        return current["Arn"], "unchanged"
+    return scheduler.update_schedule(Name=name, **wanted)["ScheduleArn"], "updated"

@@ -17,7 +17,7 @@ from typing import Any
 import aioboto3
 import boto3
 import pytest
-from shop_shared.topology import DeployedTopology, load_topology
+from shop_shared.topology import DeployedTopology, Topology, load_topology
 
 from shop_devtools.emulators import EmulatorEndpoints
 from shop_devtools.processes import ManagedProcess, stop_all
@@ -87,11 +87,17 @@ def service_ports() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def deployed_topology(local_aws: LocalAws, service_ports: dict[str, int]) -> DeployedTopology:
+def topology() -> Topology:
+    """The declaration a module provisions; a module overrides this fixture to shorten timeouts, for example."""
+    return load_topology()
+
+
+@pytest.fixture(scope="module")
+def deployed_topology(local_aws: LocalAws, service_ports: dict[str, int], topology: Topology) -> DeployedTopology:
     """The whole topology, provisioned under a prefix of this module's own (about 2 s)."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     urls = {name: f"http://127.0.0.1:{port}" for name, port in service_ports.items()}
-    deployed, _ = provision(load_topology(), prefix, urls, session=boto3.Session())
+    deployed, _ = provision(topology, prefix, urls, session=boto3.Session())
     return deployed
 
 

@@ -43,6 +43,7 @@ def test_summary_sums_chunks_and_lists_the_failed_ones() -> None:
         "chunks": 3,
         "failed_chunks": [{"segment": 2, "error": "States.Timeout"}],
         "duration_seconds": 125.5,
+        "phase_seconds": {"read": 0.2, "compute": 0.0, "write": 0.4, "publish": 0.1},
     }
 
 

@@ -1,6 +1,10 @@
 """A pool of Step Functions activity workers: long-poll tasks, heartbeat while working, report the result.
 
 Tasks carry a `task` field naming the handler; each handler takes the task input and returns the output.
+On stop: no new poll; a task still running after `shutdown_grace_seconds` is cancelled and reported with
+SendTaskFailure (`Worker.Stopped`), so the state machine's Retry hands it to another worker at once instead
+of waiting for the heartbeat timeout. A poll cancelled by the stop may still be handed a task (Step Functions
+does not notice the hang-up, like SQS); that task times out on its heartbeat and is retried.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ TaskHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 MAX_ERROR_LENGTH = 256
 MAX_CAUSE_LENGTH = 32768
 TASK_GONE_ERRORS = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+WORKER_STOPPED = "Worker.Stopped"  # matched by the state machine's States.TaskFailed retry
+
+
+class _StoppedBeforeDone(Exception):
+    """The shutdown grace ran out before the task's work finished."""
 
 
 class ActivityWorkerPool:
@@ -37,6 +46,7 @@ class ActivityWorkerPool:
         worker_name: str,
         max_concurrent_tasks: int = 4,
         heartbeat_interval_seconds: float = 10.0,
+        shutdown_grace_seconds: float = 20.0,
     ) -> None:
         self._client = sfn_client
         self._activity_arn = activity_arn
@@ -44,6 +54,7 @@ class ActivityWorkerPool:
         self._worker_name = worker_name
         self._slots = max_concurrent_tasks
         self._heartbeat_interval = heartbeat_interval_seconds
+        self._grace = shutdown_grace_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
         """One long poll per free slot, so the pool never takes a task it has no capacity for."""
@@ -60,9 +71,9 @@ class ActivityWorkerPool:
                 await sleep_or_stop(stop, 2.0)
                 continue
             if task and task.get("taskToken"):
-                await self.run_task(task["taskToken"], json.loads(task.get("input") or "{}"))
+                await self.run_task(task["taskToken"], json.loads(task.get("input") or "{}"), stop)
 
-    async def run_task(self, token: str, task_input: dict[str, Any]) -> None:
+    async def run_task(self, token: str, task_input: dict[str, Any], stop: asyncio.Event | None = None) -> None:
         name = task_input.get("task")
         handler = self._handlers.get(str(name))
         if handler is None:
@@ -71,7 +82,11 @@ class ActivityWorkerPool:
         work = asyncio.ensure_future(handler(task_input))
         heartbeat = asyncio.ensure_future(self._heartbeat(token, work))
         try:
-            output = await work
+            output = await self._finish_unless_stopped(work, stop)
+        except _StoppedBeforeDone:
+            logger.warning("task handed back: the worker is stopping", extra={"task": name})
+            await self._fail(token, WORKER_STOPPED, f"worker stopped before finishing the {name} task; retry it")
+            return
         except asyncio.CancelledError:
             if heartbeat.done() and heartbeat.result() is False:
                 logger.warning("task given up: Step Functions no longer holds it", extra={"task": name})
@@ -85,6 +100,23 @@ class ActivityWorkerPool:
             heartbeat.cancel()
         await self._client.send_task_success(taskToken=token, output=json.dumps(output))
         logger.info("task succeeded", extra={"task": name})
+
+    async def _finish_unless_stopped(self, work: asyncio.Future[Any], stop: asyncio.Event | None) -> Any:
+        """The work's output; after a stop, only if it finishes within the grace (else _StoppedBeforeDone)."""
+        if stop is None:
+            return await work
+        stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if not work.done():
+            await asyncio.wait({work}, timeout=self._grace)
+        if not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise _StoppedBeforeDone
+        return work.result()
 
     async def _heartbeat(self, token: str, work: asyncio.Future[Any]) -> bool:
         """Heartbeat until the work ends; if the task is gone (timed out), cancel the work."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import TypedDict
 
 from shop_shared.ecs import TaskProtection
+from shop_shared.lifecycle import SHUTDOWN_MARGIN_SECONDS
 from shop_shared.observability.metrics import ConsumerMetrics
 from shop_shared.settings import QueueConsumerSettings
 
-__all__ = ["SHUTDOWN_MARGIN_SECONDS", "ConsumerOptions", "service_consumer_options"]
-
-# Time left after the consumer's own deadline, within the BackgroundWorkers grace, to give back and delete messages.
-SHUTDOWN_MARGIN_SECONDS = 3.0
+__all__ = ["ConsumerOptions", "service_consumer_options"]
 
 
 class ConsumerOptions(TypedDict, total=False):

@@ -1,6 +1,6 @@
 """The messaging topology, declared once in topology.yaml and used by local provisioning and Terraform."""
 
-from .model import ApiDestination, Index, Queue, Rule, StateMachine, Table, Topology, load_topology
+from .model import ApiDestination, Index, Queue, Rule, Schedule, StateMachine, Table, Topology, load_topology
 from .names import DeployedTopology
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Index",
     "Queue",
     "Rule",
+    "Schedule",
     "StateMachine",
     "Table",
     "Topology",

@@ -15,6 +15,7 @@ __all__ = [
     "Index",
     "Queue",
     "Rule",
+    "Schedule",
     "StateMachine",
     "Table",
     "Topology",
@@ -86,6 +87,14 @@ class StateMachine(_Declared):
     parameters: dict[str, int]
 
 
+class Schedule(_Declared):
+    description: str
+    state_machine: str
+    expression: str = Field(pattern=r"^(cron|rate|at)\(.+\)$", description="EventBridge Scheduler expression.")
+    timezone: str = "UTC"
+    input: dict[str, Any] = Field(default_factory=dict, description="The execution input.")
+
+
 class Topology(_Declared):
     event_bus: str
     queues: dict[str, Queue]
@@ -98,6 +107,7 @@ class Topology(_Declared):
     tables: dict[str, Table]
     activities: dict[str, Described]
     state_machines: dict[str, StateMachine]
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
     services: dict[str, dict[str, str]]
 
     @model_validator(mode="after")
@@ -113,6 +123,9 @@ class Topology(_Declared):
         for name, machine in self.state_machines.items():
             if machine.activity not in self.activities:
                 raise ValueError(f"state machine {name} uses unknown activity {machine.activity}")
+        for name, schedule in self.schedules.items():
+            if schedule.state_machine not in self.state_machines:
+                raise ValueError(f"schedule {name} starts unknown state machine {schedule.state_machine}")
         for service, environment in self.services.items():
             for variable, reference in environment.items():
                 kind, _, key = reference.partition(":")
@@ -138,6 +151,15 @@ class Topology(_Declared):
     def queue_targets(self, queue: str) -> list[str]:
         """The rules that deliver into `queue` (its access policy allows exactly these)."""
         return [name for name, rule in self.rules.items() if rule.target.queue == queue]
+
+    def with_state_machine_parameters(self, key: str, **values: int) -> Topology:
+        """A copy whose state machine `key` is rendered with other parameters (tests shorten the timeouts)."""
+        machine = self.state_machines[key]
+        unknown = set(values) - set(machine.parameters)
+        if unknown:
+            raise KeyError(f"{key} has no parameters {sorted(unknown)}")
+        changed = machine.model_copy(update={"parameters": {**machine.parameters, **values}})
+        return self.model_copy(update={"state_machines": {**self.state_machines, key: changed}})
 
     def state_machine_definition(self, key: str, substitutions: dict[str, str | int]) -> dict[str, Any]:
         """The ASL of a state machine with ARNs and parameters filled in (Terraform uses templatefile)."""

@@ -76,6 +76,8 @@ class RunSummary(BaseModel):
     chunks: int
     failed_chunks: list[FailedChunkReport]
     duration_seconds: float
+    # Worker time per phase (read, compute, write, publish), summed over the chunks that ran in parallel.
+    phase_seconds: dict[str, float] = Field(default_factory=dict)
 
 
 def summarise(
@@ -85,6 +87,7 @@ def summarise(
     customers = 0
     chunks = 0
     failed: list[FailedChunkReport] = []
+    phases: dict[str, float] = {}
     for raw in chunk_results:
         chunks += 1
         if raw.get("failed"):
@@ -94,6 +97,8 @@ def summarise(
         chunk = ChunkResult.model_validate(raw)
         customers += chunk.customers
         tally.merge(chunk)
+        for phase, seconds in chunk.phase_seconds.items():
+            phases[phase] = phases.get(phase, 0.0) + seconds
     return RunSummary(
         as_of=as_of,
         customers_processed=customers,
@@ -103,4 +108,5 @@ def summarise(
         chunks=chunks,
         failed_chunks=sorted(failed, key=lambda report: report.segment),
         duration_seconds=round(max(0.0, (now - started_at).total_seconds()), 3),
+        phase_seconds={phase: round(seconds, 3) for phase, seconds in phases.items()},
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from shop_loyalty.ports import AccountRepository, TransactionWriter
 from shop_shared.activity import ActivityWorkerPool, TaskHandler
+from shop_shared.lifecycle import SHUTDOWN_MARGIN_SECONDS
 
 from shop_batch_worker.domain import PlanChunksTask, RecomputeTiersTask, SummariseRunTask
 from shop_batch_worker.handlers import plan_chunks, recompute_tiers, summarise_run
@@ -62,4 +63,6 @@ def build_worker_pool(sfn_client: Any, settings: BatchSettings, handlers: dict[s
         worker_name=settings.worker_name,
         max_concurrent_tasks=settings.max_concurrent_tasks,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+        # What is unfinished then is failed back to Step Functions, inside the service's own grace.
+        shutdown_grace_seconds=max(0.0, settings.shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
     )

@@ -143,21 +143,42 @@ def timed_out_activities(events: list[dict[str, Any]]) -> int:
     return sum(1 for event in events if event["type"] == "ActivityTimedOut")
 
 
+async def test_sigterm_mid_chunk_fails_the_chunk_back_and_another_worker_retries_it_at_once(
+    start_service_process: StartService, start_worker: StartWorker, deployed_topology: DeployedTopology, aws: AwsClients
+) -> None:
+    customers = await load_customers(aws, deployed_topology, CUSTOMERS_PER_RUN)
+    # A grace too short for the chunk (3.2 s minus the 3 s margin): what ECS's stopTimeout would cut off.
+    impatient_env = {**WORKER_ENV, "BATCH_WORKER_NAME": "stopping-worker", "BATCH_SHUTDOWN_GRACE_SECONDS": "3.2"}
+    stopping = start_service_process("batch-worker", extra_env=impatient_env, port=free_port())
+    execution = await start_run(aws, deployed_topology, chunk_size=10_000)
+    assert await wait_for_chunk_start(aws, execution) == "stopping-worker"
+    assert stopping.stop(timeout=15) == 0, "the worker exited by itself after failing the chunk back"
+    start_worker("worker-a")  # the module's first test: no other worker polls before this one
+
+    summary = await wait_for_success(aws, execution)
+    events = await history(aws, execution)
+    failures = [e["activityFailedEventDetails"]["error"] for e in events if e["type"] == "ActivityFailed"]
+    assert failures == ["Worker.Stopped"]
+    assert timed_out_activities(events) == 0, "retried at once, not after a heartbeat timeout"
+    assert chunk_workers(events)[-1] == "worker-a"
+    assert summary["failed_chunks"] == []
+    await assert_all_silver(aws, deployed_topology, customers)
+
+
 async def test_a_worker_killed_mid_chunk_loses_the_chunk_to_the_heartbeat_timeout_and_the_retry_succeeds(
     start_worker: StartWorker, deployed_topology: DeployedTopology, aws: AwsClients
 ) -> None:
     customers = await load_customers(aws, deployed_topology, CUSTOMERS_PER_RUN)
-    doomed = start_worker("doomed-worker")
+    workers = {name: start_worker(name) for name in ("worker-a", "worker-b")}
     execution = await start_run(aws, deployed_topology, chunk_size=10_000)  # one chunk
-    assert await wait_for_chunk_start(aws, execution) == "doomed-worker"
-    os.killpg(doomed.pid, signal.SIGKILL)
-    doomed.stop(timeout=5)
-    start_worker("worker-a")
+    holder = await wait_for_chunk_start(aws, execution)
+    os.killpg(workers[holder].pid, signal.SIGKILL)  # busy with its one slot: it leaves no open poll behind
+    workers[holder].stop(timeout=5)
 
     summary = await wait_for_success(aws, execution)
     events = await history(aws, execution)
     assert timed_out_activities(events) >= 1, "the killed worker's chunk timed out on its heartbeat"
-    assert chunk_workers(events)[-1] == "worker-a"
+    assert chunk_workers(events)[-1] != holder, "the other worker took the retry"
     assert summary["failed_chunks"] == [] and summary["customers_processed"] >= CUSTOMERS_PER_RUN
     await assert_all_silver(aws, deployed_topology, customers)
 

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop batch rotate-payment-key test test-unit lint typecheck provision
+.PHONY: help sync up start stop batch tier-cost bench-tiers rotate-payment-key test test-unit lint typecheck provision terraform-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--a
 tier-cost: sync ## Step Functions transitions and cost of the tier run vs one iteration per customer (ARGS="--customers 1M")
 	$(RUN) python -m shop_devtools tier-cost $(ARGS)
 
+bench-tiers: sync ## tier run over generated customers: customers/s and time per phase (ARGS="--customers 100000")
+	$(RUN) python -m shop_devtools bench-tiers $(ARGS)
+
 rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
 	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)
 
@@ -56,6 +59,10 @@ typecheck: sync ## mypy over every package
 test-unit: sync ## only the fast tests (no emulators)
 	$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
-test: lint ## the full suite: lint, unit, integration and end-to-end tests against the real local runtime
+terraform-check: ## offline Terraform checks: fmt, validate and `terraform test` of every module and env, checkov
+	infra/terraform/check.sh
+
+test: lint ## the full suite: lint, unit, integration and end-to-end tests against the real local runtime, then terraform-check
 	@$(RUN) pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$status
+	infra/terraform/check.sh

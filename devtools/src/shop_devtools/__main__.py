@@ -12,6 +12,7 @@ from shop_shared.topology import load_topology
 
 from . import tier_cost
 from .batch import run_batch
+from .benchmarks import tier_run
 from .detached import start_detached, stop_detached
 from .emulators import aws_environment
 from .provisioning import provision
@@ -21,7 +22,7 @@ from .services import SERVICES, SIMULATORS, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
 
 # Commands that parse their own arguments.
-SELF_PARSED = {"tier-cost": tier_cost.main}
+SELF_PARSED = {"tier-cost": tier_cost.main, "bench-tiers": tier_run.main}
 
 
 def main() -> int:
@@ -36,8 +37,22 @@ def main() -> int:
     batch.add_argument("--as-of", help="the month to qualify for, YYYY-MM (default: the current month)")
     batch.add_argument("--chunk-size", type=int, help="customers per activity task")
     batch.add_argument("--timeout", type=float, default=600.0)
-    commands.add_parser("provision", help="apply the topology to the running emulators (idempotent)")
+    provision_cmd = commands.add_parser("provision", help="apply the topology to the running emulators (idempotent)")
+    provision_cmd.add_argument(
+        "--aws-from-env",
+        action="store_true",
+        help="use the AWS_ENDPOINT_URL* variables and credentials already set (a container) instead of local ports",
+    )
+    provision_cmd.add_argument(
+        "--service-url",
+        action="append",
+        default=[],
+        type=_service_url,
+        metavar="SERVICE=URL",
+        help="base URL of a service for the API destinations (default http://127.0.0.1:<port>); repeatable",
+    )
     commands.add_parser("tier-cost", help="state transitions and cost of the tier run (--help for its options)")
+    commands.add_parser("bench-tiers", help="tier run throughput over generated customers (--help for its options)")
     rotate = commands.add_parser(
         "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one stays valid once)"
     )
@@ -60,17 +75,25 @@ def main() -> int:
         return run_batch(request, timeout=args.timeout)
     if args.command == "rotate-payment-key":
         return rotate_local(connection_only=args.connection_only, prefix=args.prefix)
-    return provision_running()
+    return provision_running(aws_from_env=args.aws_from_env, service_urls=dict(args.service_url))
 
 
-def provision_running() -> int:
-    endpoints = configured_endpoints()
-    os.environ.update(aws_environment(endpoints))
+def provision_running(*, aws_from_env: bool = False, service_urls: dict[str, str] | None = None) -> int:
+    if not aws_from_env:
+        os.environ.update(aws_environment(configured_endpoints()))
     ports = {name: configured_port(spec) for name, spec in {**SERVICES, **SIMULATORS}.items()}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()} | (service_urls or {})
     _, report = provision(load_topology(), LOCAL_PREFIX, urls, session=boto3.Session())
     print(json.dumps({"created": report.created, "updated": report.updated, "unchanged": len(report.unchanged)}))
     return 0
+
+
+def _service_url(value: str) -> tuple[str, str]:
+    """`payment=http://payment:8001`: where a service is reached from the AWS side (compose: its service name)."""
+    name, _, url = value.partition("=")
+    if name not in {**SERVICES, **SIMULATORS} or not url.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected SERVICE=http(s)://HOST:PORT with a known service, got {value!r}")
+    return name, url
 
 
 if __name__ == "__main__":

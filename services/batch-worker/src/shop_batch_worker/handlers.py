@@ -36,6 +36,7 @@ __all__ = ["ConcurrentUpdate", "plan_chunks", "recompute_tiers", "summarise_run"
 logger = logging.getLogger(__name__)
 
 SAVE_MAX_ATTEMPTS = 5
+SCAN_PAGE_SIZE = 1000
 PHASES = ("read", "compute", "write", "publish")
 
 
@@ -86,10 +87,11 @@ async def recompute_tiers(
     """
     timer = _PhaseTimer()
     tally = ChangeTally()
-    committed: list[EventEnvelope[Any]] = []
     to_save: list[tuple[LoyaltyAccount, TierChange]] = []
     customers = 0
-    scan = aiter(accounts.scan_segment(task.segment, task.total_segments))
+    events = 0
+    # Large pages: a chunk reads its whole segment, and every page is a round trip (and a sort in moto).
+    scan = aiter(accounts.scan_segment(task.segment, task.total_segments, page_size=SCAN_PAGE_SIZE))
     while True:
         with timer.phase("read"):
             account = await anext(scan, None)
@@ -104,14 +106,13 @@ async def recompute_tiers(
         elif change is not None:
             to_save.append((account, change))
         if len(to_save) >= max_parallel_writes * 5:
-            with timer.phase("write"):
-                await _save_all(to_save, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
+            events += await _save_and_publish(
+                to_save, task, accounts, transactions, outbox, publisher, tally, timer, max_parallel_writes
+            )
             to_save.clear()
-    with timer.phase("write"):
-        await _save_all(to_save, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
-    with timer.phase("publish"):
-        if committed:
-            await publisher.publish_committed(committed)
+    events += await _save_and_publish(
+        to_save, task, accounts, transactions, outbox, publisher, tally, timer, max_parallel_writes
+    )
     result = ChunkResult(
         segment=task.segment,
         customers=customers,
@@ -120,8 +121,29 @@ async def recompute_tiers(
         downgrades=tally.downgrades,
         phase_seconds={name: round(seconds, 3) for name, seconds in timer.seconds.items()},
     )
-    logger.info("chunk recomputed", extra=result.model_dump() | {"events": len(committed), "run_id": task.run_id})
+    logger.info("chunk recomputed", extra=result.model_dump() | {"events": events, "run_id": task.run_id})
     return result
+
+
+async def _save_and_publish(
+    pending: list[tuple[LoyaltyAccount, TierChange]],
+    task: RecomputeTiersTask,
+    accounts: AccountRepository,
+    transactions: TransactionWriter,
+    outbox: OutboxWriter,
+    publisher: CommittedEventPublisher,
+    tally: ChangeTally,
+    timer: _PhaseTimer,
+    max_parallel_writes: int,
+) -> int:
+    """Save a round of changes, then publish its events at once: before the outbox sweep would (no duplicates)."""
+    committed: list[EventEnvelope[Any]] = []
+    with timer.phase("write"):
+        await _save_all(pending, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
+    with timer.phase("publish"):
+        if committed:
+            await publisher.publish_committed(committed)
+    return len(committed)
 
 
 async def _save_all(

@@ -63,8 +63,10 @@ class InMemoryAccounts:
 
         return PendingWrite(unchanged, store)
 
-    async def scan_segment(self, segment: int, total_segments: int) -> AsyncIterator[LoyaltyAccount]:
-        # Like DynamoDB, a stable hash of the key decides the segment.
+    async def scan_segment(
+        self, segment: int, total_segments: int, *, page_size: int = 100
+    ) -> AsyncIterator[LoyaltyAccount]:
+        # Like DynamoDB, a stable hash of the key decides the segment; everything is one page here.
         for customer_id in sorted(self._tables.accounts):
             if zlib.crc32(customer_id.encode()) % total_segments == segment:
                 yield LoyaltyAccount.model_validate(self._tables.accounts[customer_id])

@@ -1,0 +1,187 @@
+# The whole shop in one environment. Everything the services exchange (bus, rules, queues, tables, the
+# activity, the state machine, the schedule) comes from the shared topology declaration, the same file
+# the local runtime provisions from, so local and AWS never drift.
+
+locals {
+  name_prefix  = "shop-${var.environment}-"
+  topology_dir = "${path.module}/../../../../shared/src/shop_shared/topology"
+  topology     = yamldecode(file("${local.topology_dir}/topology.yaml"))
+
+  container_port = 8000
+
+  # How each service scales, and which services take traffic from the load balancer.
+  scaling = {
+    order = { mode = "alb_requests", target_value = 300, alb_resource_label = module.alb.alb_resource_labels["order"] }
+    # payment is called by the EventBridge API destination, whose invocation rate limit bounds its load.
+    payment = { mode = "cpu", target_value = 60 }
+    loyalty = { mode = "queue_steps", queue_name = module.messaging.queue_names["loyalty-order-events"] }
+    notifications = {
+      mode                       = "backlog_per_task"
+      queue_name                 = module.messaging.queue_names["notifications-events"]
+      acceptable_latency_seconds = var.acceptable_latency_seconds
+      processing_seconds         = var.notification_processing_seconds
+    }
+    # Workers for the monthly run only: up shortly before the schedule fires, down after the usual window.
+    batch-worker = { mode = "scheduled", schedule_scale_up_cron = "cron(50 2 1 * ? *)", schedule_scale_down_cron = "cron(0 7 1 * ? *)" }
+  }
+  behind_load_balancer = toset(["order", "payment"])
+
+  # Each service reads its settings from variables with one prefix (ORDER_, BATCH_, ...), the one its
+  # topology variables already use.
+  env_prefix = { for service, variables in local.topology.services : service => "${split("_", keys(variables)[0])[0]}_" }
+
+  # What EventBridge calls on payment: only these paths and methods are routed to it.
+  payment_destinations = [for destination in local.topology.api_destinations : destination if destination.service == "payment"]
+
+  api_destination_rules = [for key, rule in local.topology.rules : module.messaging.rule_names[key] if try(rule.target.api_destination, null) != null]
+}
+
+data "aws_caller_identity" "current" {}
+
+module "network" {
+  source = "../../modules/network"
+
+  name_prefix        = local.name_prefix
+  create_vpc         = var.create_vpc
+  vpc_id             = var.vpc_id
+  private_subnet_ids = var.private_subnet_ids
+  public_subnet_ids  = var.public_subnet_ids
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  name_prefix  = local.name_prefix
+  repositories = toset(keys(local.topology.services))
+  force_delete = !var.deletion_protection # a teardown may remove repositories that still hold images
+}
+
+module "cluster" {
+  source = "../../modules/ecs-cluster"
+
+  name_prefix = local.name_prefix
+}
+
+module "alb" {
+  source = "../../modules/alb"
+
+  name_prefix       = local.name_prefix
+  vpc_id            = module.network.vpc_id
+  public_subnet_ids = module.network.public_subnet_ids
+  certificate_arn   = var.certificate_arn
+  domain_name       = var.domain_name
+
+  payment_path_patterns = distinct([for destination in local.payment_destinations : destination.path])
+  payment_http_methods  = distinct([for destination in local.payment_destinations : destination.http_method])
+  deletion_protection   = var.deletion_protection
+}
+
+module "messaging" {
+  source = "../../modules/messaging"
+
+  topology    = local.topology
+  name_prefix = local.name_prefix
+  # Payment's POST /events is public behind the load balancer and refuses any call without the
+  # connection's API key (see the README for the private alternative through VPC Lattice).
+  payment_events_base_url = module.alb.api_base_url
+}
+
+module "data" {
+  source = "../../modules/data"
+
+  topology            = local.topology
+  name_prefix         = local.name_prefix
+  deletion_protection = var.deletion_protection
+}
+
+module "workflows" {
+  source = "../../modules/workflows"
+
+  topology     = local.topology
+  name_prefix  = local.name_prefix
+  topology_dir = local.topology_dir
+  kms_key_arn  = module.messaging.messaging_kms_key_arn
+}
+
+resource "aws_sesv2_email_identity" "sender" {
+  email_identity = local.topology.email_sender
+}
+
+module "access" {
+  source = "../../modules/service-access"
+
+  topology           = local.topology
+  aws_region         = var.aws_region
+  event_bus_name     = module.messaging.event_bus_name
+  event_bus_arn      = module.messaging.event_bus_arn
+  table_names        = module.data.table_names
+  table_arns         = module.data.table_arns
+  queue_names        = module.messaging.queue_names
+  queue_arns         = module.messaging.queue_arns
+  secret_arns        = module.messaging.secret_arns
+  kms_key_arns       = module.messaging.kms_key_arns
+  kms_key_aliases    = module.messaging.kms_key_aliases
+  activity_arns      = module.workflows.activity_arns
+  state_machine_arns = module.workflows.state_machine_arns
+  email_identity_arn = aws_sesv2_email_identity.sender.arn
+  queue_kms_key_arn  = module.messaging.messaging_kms_key_arn
+}
+
+module "service" {
+  source   = "../../modules/ecs-service"
+  for_each = local.topology.services
+
+  name_prefix   = local.name_prefix
+  service       = each.key
+  cluster_arn   = module.cluster.cluster_arn
+  cluster_name  = module.cluster.cluster_name
+  vpc_id        = module.network.vpc_id
+  subnet_ids    = module.network.private_subnet_ids
+  image         = "${module.ecr.repository_urls[each.key]}:${var.image_tag}"
+  cpu           = var.services[each.key].cpu
+  memory        = var.services[each.key].memory
+  desired_count = var.services[each.key].desired_count
+  min_capacity  = var.services[each.key].min_capacity
+  max_capacity  = var.services[each.key].max_capacity
+  # The same settings classes as locally: resource names from the topology, bound to all interfaces in the container.
+  environment       = module.access.environment[each.key]
+  env_prefix        = local.env_prefix[each.key] # the module binds <prefix>HOST/PORT to the container port
+  repository_arn    = module.ecr.repository_arns[each.key]
+  container_port    = local.container_port
+  task_policy_json  = module.access.policy_json[each.key]
+  capacity_provider = each.key == "batch-worker" ? "FARGATE_SPOT" : "FARGATE"
+  load_balancer = contains(local.behind_load_balancer, each.key) ? {
+    target_group_arn  = module.alb.target_group_arns[each.key]
+    security_group_id = module.alb.alb_security_group_id
+  } : null
+  scaling     = local.scaling[each.key]
+  kms_key_arn = module.messaging.messaging_kms_key_arn
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = module.messaging.sns_topic_arns["alarms"]
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+module "observability" {
+  source = "../../modules/observability"
+
+  name_prefix     = local.name_prefix
+  event_bus_name  = module.messaging.event_bus_name
+  alarm_topic_arn = module.messaging.sns_topic_arns["alarms"]
+  queue_names     = module.messaging.queue_names
+  dlq_names       = module.messaging.dlq_names
+  # Undeliverable events of rule targets and of schedules alike.
+  target_dlq_names           = merge(module.messaging.target_dlq_names, module.workflows.schedule_dlq_names)
+  rule_names                 = module.messaging.rule_names
+  api_destination_rule_names = local.api_destination_rules
+  state_machine_arns         = module.workflows.state_machine_arns
+  activity_arns              = module.workflows.activity_arns
+  alb_arn_suffix             = module.alb.alb_arn_suffix
+  target_group_arn_suffixes  = module.alb.target_group_arn_suffixes
+  cluster_name               = module.cluster.cluster_name
+  ecs_service_names          = { for key, service in module.service : key => service.service_name }
+}

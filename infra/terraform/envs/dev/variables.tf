@@ -1,0 +1,101 @@
+variable "aws_region" {
+  description = "Region to deploy to."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name; every physical name starts with shop-<environment>-."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.environment))
+    error_message = "Use 2-16 lowercase letters, digits or dashes."
+  }
+}
+
+variable "image_tag" {
+  description = "Tag of the service images in ECR (immutable tags: one per build)."
+  type        = string
+}
+
+variable "services" {
+  description = "Size and scale of each ECS service. Keys are the service names of the shared topology."
+  type = map(object({
+    cpu           = number
+    memory        = number
+    desired_count = number
+    min_capacity  = number
+    max_capacity  = number
+  }))
+  default = {
+    order         = { cpu = 512, memory = 1024, desired_count = 2, min_capacity = 2, max_capacity = 10 }
+    payment       = { cpu = 256, memory = 512, desired_count = 2, min_capacity = 2, max_capacity = 6 }
+    loyalty       = { cpu = 256, memory = 512, desired_count = 1, min_capacity = 1, max_capacity = 8 }
+    notifications = { cpu = 256, memory = 512, desired_count = 1, min_capacity = 1, max_capacity = 8 }
+    batch-worker  = { cpu = 1024, memory = 2048, desired_count = 0, min_capacity = 0, max_capacity = 10 }
+  }
+}
+
+variable "create_vpc" {
+  description = "Create a VPC (2 AZs, public and private subnets, one NAT gateway) or use the ids below."
+  type        = bool
+  default     = true
+}
+
+variable "vpc_id" {
+  description = "Existing VPC (create_vpc = false)."
+  type        = string
+  default     = null
+}
+
+variable "private_subnet_ids" {
+  description = "Existing private subnets for the tasks (create_vpc = false)."
+  type        = list(string)
+  default     = []
+}
+
+variable "public_subnet_ids" {
+  description = "Existing public subnets for the load balancer (create_vpc = false)."
+  type        = list(string)
+  default     = []
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the HTTPS listener. Required: EventBridge API destinations call HTTPS endpoints only, so payment receives orders only over HTTPS."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "Give the ARN of an ACM certificate in the deployment's region."
+  }
+}
+
+variable "domain_name" {
+  description = "DNS name covered by certificate_arn; point it (CNAME or Route 53 alias) at the output alb_dns_name."
+  type        = string
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic (confirm the subscription e-mail). Null: subscribe it yourself."
+  type        = string
+  default     = null
+}
+
+variable "acceptable_latency_seconds" {
+  description = "How long a notification may wait in its queue; with the processing time it sets the backlog-per-task target."
+  type        = number
+  default     = 30
+}
+
+variable "notification_processing_seconds" {
+  description = "Average time to handle one notification (ProcessingTime EMF metric), for the backlog-per-task target."
+  type        = number
+  default     = 0.5
+}
+
+variable "deletion_protection" {
+  description = "Protect the tables, the load balancer and the image repositories from terraform destroy; switch off to tear an environment down."
+  type        = bool
+  default     = true
+}

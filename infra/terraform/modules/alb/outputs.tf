@@ -1,0 +1,46 @@
+output "alb_arn" {
+  description = "ARN of the load balancer."
+  value       = aws_lb.this.arn
+}
+
+output "alb_arn_suffix" {
+  description = "ARN suffix of the load balancer (the LoadBalancer dimension of AWS/ApplicationELB metrics)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer (point domain_name at it with an alias record)."
+  value       = aws_lb.this.dns_name
+}
+
+output "alb_security_group_id" {
+  description = "Security group of the load balancer; service task groups admit traffic from it only."
+  value       = aws_security_group.this.id
+}
+
+output "target_group_arns" {
+  description = "Target group ARN by service (\"order\", \"payment\") for the ECS services' load_balancer input."
+  value       = { for k, tg in aws_lb_target_group.this : k => tg.arn }
+  # ECS refuses to attach a service to a target group that no listener uses yet.
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_lb_listener_rule.payment_events]
+}
+
+output "target_group_arn_suffixes" {
+  description = "Target group ARN suffix by service (the TargetGroup dimension of metrics)."
+  value       = { for k, tg in aws_lb_target_group.this : k => tg.arn_suffix }
+}
+
+output "alb_resource_labels" {
+  description = "ALBRequestCountPerTarget resource label (\"<alb suffix>/<target group suffix>\") by service, for alb_requests scaling."
+  value       = { for k, tg in aws_lb_target_group.this : k => "${aws_lb.this.arn_suffix}/${tg.arn_suffix}" }
+}
+
+output "listener_arn" {
+  description = "ARN of the listener that routes requests (HTTPS with a certificate, else the dev-only HTTP listener)."
+  value       = local.routing_listener_arn
+}
+
+output "api_base_url" {
+  description = "Base URL of the public API: https://<domain_name or ALB DNS> with a certificate, else http://<ALB DNS> (dev only)."
+  value       = "${local.https ? "https" : "http"}://${local.public_host}"
+}

@@ -1,0 +1,50 @@
+output "service_name" {
+  description = "Name of the ECS service (the ServiceName dimension of ECS/ContainerInsights metrics)."
+  value       = aws_ecs_service.this.name
+}
+
+output "task_definition_arn" {
+  description = "ARN (with revision) of the task definition the service runs."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "task_role_arn" {
+  description = "ARN of the task role (what the application may call)."
+  value       = aws_iam_role.task.arn
+}
+
+output "execution_role_arn" {
+  description = "ARN of the execution role (what ECS uses to start the task)."
+  value       = aws_iam_role.execution.arn
+}
+
+output "security_group_id" {
+  description = "Security group of the service's tasks."
+  value       = aws_security_group.this.id
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the container's stdout/stderr."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "autoscaling_policy_arns" {
+  description = "ARNs of the autoscaling policies of the chosen scaling.mode (empty for scheduled, which uses scheduled actions)."
+  value = concat(
+    aws_appautoscaling_policy.alb_requests[*].arn,
+    aws_appautoscaling_policy.cpu[*].arn,
+    aws_appautoscaling_policy.queue_scale_out[*].arn,
+    aws_appautoscaling_policy.queue_scale_in[*].arn,
+    aws_appautoscaling_policy.backlog_per_task[*].arn,
+  )
+}
+
+output "scaling_rules" {
+  description = "How many autoscaling policies and scheduled actions scale this service (known at plan: tests check every service has some)."
+  value = (
+    length(aws_appautoscaling_policy.alb_requests) + length(aws_appautoscaling_policy.cpu)
+    + length(aws_appautoscaling_policy.queue_scale_out) + length(aws_appautoscaling_policy.queue_scale_in)
+    + length(aws_appautoscaling_policy.backlog_per_task)
+    + length(aws_appautoscaling_scheduled_action.scale_up) + length(aws_appautoscaling_scheduled_action.scale_down)
+  )
+}

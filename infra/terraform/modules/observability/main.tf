@@ -1,0 +1,528 @@
+# Alarms on every place an event can get stuck or lost (DLQs, queue age, rule delivery, Step Functions,
+# the load balancer, ECS services), all notifying one SNS topic, and one dashboard of the flow.
+#
+# Every alarm is described once in local.alarms and created by one resource, so they all share the same
+# actions and naming. treat_missing_data is chosen per kind of alarm: the comment above each kind says why.
+
+locals {
+  # Each alarm: its name, threshold and evaluation, and the metrics it reads (by metric_query id); with an
+  # expression the alarm watches the expression over those metrics, without one it watches the single metric "m".
+  sqs_visible = "ApproximateNumberOfMessagesVisible"
+
+  dlq_alarms = merge(
+    # Any message in a queue's DLQ: a consumer failed it max_receive_count times. SQS keeps reporting a queue
+    # that holds messages, so no data means an empty, idle DLQ: not breaching.
+    {
+      for key, name in var.dlq_names : "dlq/${key}" => {
+        name               = "${var.name_prefix}${key}-dlq-not-empty"
+        description        = "Messages in ${name}: the ${key} consumer gave up on them after max_receive_count receives. Inspect, fix, then redrive."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
+      }
+    },
+    # Any event in a rule target's DLQ: EventBridge could not deliver it within the retry policy. Same reasoning.
+    {
+      for key, name in var.target_dlq_names : "target-dlq/${key}" => {
+        name               = "${var.name_prefix}${key}-target-dlq-not-empty"
+        description        = "Events in ${name}: rule ${key} could not deliver them to its target within its retry policy. Inspect, fix, then re-send."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
+      }
+    },
+  )
+
+  # Consumers falling behind or stuck. SQS reports the age only while the queue holds a message, so no data
+  # means an empty queue: not breaching. Three minutes in a row: the age only grows while a message waits.
+  queue_age_alarms = {
+    for key, name in var.queue_names : "queue-age/${key}" => {
+      name               = "${var.name_prefix}${key}-oldest-message-age"
+      description        = "The oldest message in ${name} has waited more than ${var.oldest_message_age_threshold_seconds} s: its consumer is down, stuck or too slow to keep up."
+      comparison         = "GreaterThanThreshold"
+      threshold          = var.oldest_message_age_threshold_seconds
+      period             = 60
+      evaluation_periods = 3
+      datapoints         = 3
+      treat_missing_data = "notBreaching"
+      expression         = null
+      metrics            = tomap({ m = { namespace = "AWS/SQS", metric_name = "ApproximateAgeOfOldestMessage", stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
+    }
+  }
+
+  # Rule delivery (API destination rules included). EventBridge sends these metrics only when they are not
+  # zero, so no data is the healthy case: not breaching. One failure already matters: it is an event lost
+  # to its consumer (FailedInvocations) or lost altogether (InvocationsFailedToBeSentToDlq).
+  rule_dimensions = { for key, name in var.rule_names : key => tomap({ EventBusName = var.event_bus_name, RuleName = name }) }
+  rule_alarms = merge(
+    {
+      for key, name in var.rule_names : "rule-failed/${key}" => {
+        name               = "${var.name_prefix}${key}-failed-invocations"
+        description        = "Rule ${name} failed to invoke its target for good (retries exhausted)."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/Events", metric_name = "FailedInvocations", stat = "Sum", dimensions = local.rule_dimensions[key] } })
+      }
+    },
+    {
+      for key, name in var.rule_names : "rule-events-lost/${key}" => {
+        name               = "${var.name_prefix}${key}-events-lost"
+        description        = "Rule ${name} could not even put failed events into its target DLQ: those events are lost (check the DLQ's policy and encryption key)."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/Events", metric_name = "InvocationsFailedToBeSentToDlq", stat = "Sum", dimensions = local.rule_dimensions[key] } })
+      }
+    },
+  )
+
+  # Step Functions. The run is monthly, so there is no data most of the time: not breaching. Any failed or
+  # timed-out execution, or any failed or timed-out activity task, needs a look: a chunk that fails after its
+  # retries is caught (RecordFailedChunk) and would otherwise pass unnoticed.
+  workflow_alarms = merge(
+    {
+      for key, arn in var.state_machine_arns : "executions-failed/${key}" => {
+        name               = "${var.name_prefix}${key}-executions-failed"
+        description        = "An execution of state machine ${key} failed."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsFailed", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
+      }
+    },
+    {
+      for key, arn in var.state_machine_arns : "executions-timed-out/${key}" => {
+        name               = "${var.name_prefix}${key}-executions-timed-out"
+        description        = "An execution of state machine ${key} timed out."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsTimedOut", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
+      }
+    },
+    {
+      for key, arn in var.activity_arns : "activities-failed/${key}" => {
+        name               = "${var.name_prefix}${key}-activities-failed"
+        description        = "A task of activity ${key} failed in a worker (SendTaskFailure)."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ActivitiesFailed", stat = "Sum", dimensions = tomap({ ActivityArn = arn }) } })
+      }
+    },
+    # A task times out on its TimeoutSeconds or, when its worker died (a Spot interruption), on its
+    # HeartbeatSeconds: two metrics, each sent only when not zero. FILL makes a minute where only one of them
+    # has data still add up, instead of yielding no data.
+    {
+      for key, arn in var.activity_arns : "activities-timed-out/${key}" => {
+        name               = "${var.name_prefix}${key}-activities-timed-out"
+        description        = "A task of activity ${key} timed out (task timeout or missed heartbeats): a worker died or no worker was polling."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 1
+        datapoints         = 1
+        treat_missing_data = "notBreaching"
+        expression         = "FILL(timed_out, 0) + FILL(heartbeat_timed_out, 0)"
+        metrics = tomap({
+          timed_out           = { namespace = "AWS/States", metric_name = "ActivitiesTimedOut", stat = "Sum", dimensions = tomap({ ActivityArn = arn }) }
+          heartbeat_timed_out = { namespace = "AWS/States", metric_name = "ActivitiesHeartbeatTimedOut", stat = "Sum", dimensions = tomap({ ActivityArn = arn }) }
+        })
+      }
+    },
+  )
+
+  # The load balancer. 5xx and latency metrics exist only for minutes with such responses or requests, so no
+  # data is not breaching. 3 of 5 minutes: a deployment's single 502 is not an incident, a sustained one is.
+  alb_alarms = merge(
+    # Errors the load balancer itself returns (no healthy target, target connection reset). Counted, not a
+    # rate: RequestCount leaves out requests that never reached a target, which is exactly this case.
+    {
+      "alb-5xx" = {
+        name               = "${var.name_prefix}alb-5xx"
+        description        = "The load balancer itself returns 5xx (no healthy target, or targets closing connections)."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 5
+        datapoints         = 3
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/ApplicationELB", metric_name = "HTTPCode_ELB_5XX_Count", stat = "Sum", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix }) } })
+      }
+    },
+    # The targets' 5xx as a share of their requests. Guarded: no requests in a minute gives 0 instead of a
+    # division by zero, and errors (sent only when not zero) count as 0 when absent.
+    {
+      for key, suffix in var.target_group_arn_suffixes : "target-5xx/${key}" => {
+        name               = "${var.name_prefix}${key}-target-5xx-rate"
+        description        = "More than ${var.target_5xx_rate_threshold_percent}% of the ${key} service's requests end in a 5xx."
+        comparison         = "GreaterThanThreshold"
+        threshold          = var.target_5xx_rate_threshold_percent
+        period             = 60
+        evaluation_periods = 5
+        datapoints         = 3
+        treat_missing_data = "notBreaching"
+        expression         = "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
+        metrics = tomap({
+          errors   = { namespace = "AWS/ApplicationELB", metric_name = "HTTPCode_Target_5XX_Count", stat = "Sum", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix }) }
+          requests = { namespace = "AWS/ApplicationELB", metric_name = "RequestCount", stat = "Sum", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix }) }
+        })
+      }
+    },
+    {
+      for key, suffix in var.target_group_arn_suffixes : "target-latency/${key}" => {
+        name               = "${var.name_prefix}${key}-latency-p99"
+        description        = "The ${key} service's p99 response time is above ${var.alb_latency_p99_threshold_seconds} s."
+        comparison         = "GreaterThanThreshold"
+        threshold          = var.alb_latency_p99_threshold_seconds
+        period             = 60
+        evaluation_periods = 5
+        datapoints         = 3
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/ApplicationELB", metric_name = "TargetResponseTime", stat = "p99", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix }) } })
+      }
+    },
+  )
+
+  # ECS services short of tasks (crash loop, failing health checks, no capacity). A service whose tasks die
+  # keeps reporting DesiredTaskCount, so an outage shows as data; no data means Container Insights has nothing
+  # to report (off, or batch-worker with no task between runs): not breaching. FILL(running, 0): a service whose
+  # every task died may stop reporting RunningTaskCount, which must read as 0 running. 6 of 10 minutes: longer
+  # than a task start or a scale-out step (1-3 minutes), while a crash loop that keeps replacing tasks still shows.
+  ecs_alarms = {
+    for key, name in var.ecs_service_names : "running-below-desired/${key}" => {
+      name               = "${var.name_prefix}${key}-running-below-desired"
+      description        = "ECS service ${key} runs fewer tasks than desired for 6 of the last 10 minutes."
+      comparison         = "GreaterThanThreshold"
+      threshold          = 0
+      period             = 60
+      evaluation_periods = 10
+      datapoints         = 6
+      treat_missing_data = "notBreaching"
+      expression         = "desired - FILL(running, 0)"
+      metrics = tomap({
+        desired = { namespace = "ECS/ContainerInsights", metric_name = "DesiredTaskCount", stat = "Average", dimensions = tomap({ ClusterName = var.cluster_name, ServiceName = name }) }
+        running = { namespace = "ECS/ContainerInsights", metric_name = "RunningTaskCount", stat = "Average", dimensions = tomap({ ClusterName = var.cluster_name, ServiceName = name }) }
+      })
+    }
+  }
+
+  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms)
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints
+  treat_missing_data  = each.value.treat_missing_data
+
+  # OK too, so whoever got the alarm also learns it cleared.
+  alarm_actions = [var.alarm_topic_arn]
+  ok_actions    = [var.alarm_topic_arn]
+
+  # The expression, when there is one, is what the alarm watches; otherwise its single metric is.
+  dynamic "metric_query" {
+    for_each = each.value.expression == null ? {} : { expression = each.value.expression }
+
+    content {
+      id          = "alarm_value"
+      expression  = metric_query.value
+      label       = each.value.name
+      return_data = true
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = each.value.metrics
+
+    content {
+      id          = metric_query.key
+      return_data = each.value.expression == null
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.metric_name
+        dimensions  = metric_query.value.dimensions
+        stat        = metric_query.value.stat
+        period      = each.value.period
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+# The dashboard follows an order through the system: API -> bus -> rules -> queues -> workers -> DLQs, then
+# the monthly Step Functions run. Widgets without metrics (e.g. no API destination rule) are left out.
+data "aws_region" "current" {}
+
+locals {
+  region = data.aws_region.current.name
+
+  rule_metrics = {
+    for metric in ["Invocations", "FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"] : metric => [
+      for key, name in var.rule_names : ["AWS/Events", metric, "EventBusName", var.event_bus_name, "RuleName", name, { label = "${key} ${metric}" }]
+    ]
+  }
+
+  dashboard_widgets = [
+    {
+      type   = "text"
+      width  = 24
+      height = 2
+      properties = {
+        markdown = "## Order flow\nOrder API (ALB) -> bus `${var.event_bus_name}` -> rules -> payment (API destination) and queues -> workers (ECS) -> dead-letter queues. Monthly loyalty tiers: Step Functions + activity workers (bottom)."
+      }
+    },
+    {
+      type   = "alarm"
+      width  = 24
+      height = 4
+      properties = {
+        title  = "Alarms"
+        alarms = sort([for alarm in aws_cloudwatch_metric_alarm.this : alarm.arn])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Order API: requests and 5xx"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 60
+        metrics = concat(
+          [for key, suffix in var.target_group_arn_suffixes : ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", suffix, { label = "${key} requests" }]],
+          [for key, suffix in var.target_group_arn_suffixes : ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", suffix, { label = "${key} target 5xx" }]],
+          [["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", var.alb_arn_suffix, { label = "load balancer 5xx" }]],
+        )
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title       = "Order API: response time p99"
+        region      = local.region
+        view        = "timeSeries"
+        stat        = "p99"
+        period      = 60
+        metrics     = [for key, suffix in var.target_group_arn_suffixes : ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", suffix, { label = "${key} p99" }]]
+        annotations = { horizontal = [{ label = "alarm", value = var.alb_latency_p99_threshold_seconds }] }
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Bus: target invocations per rule"
+        region  = local.region
+        view    = "timeSeries"
+        stat    = "Sum"
+        period  = 60
+        metrics = local.rule_metrics["Invocations"]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Rules: failed, sent to DLQ, lost"
+        region  = local.region
+        view    = "timeSeries"
+        stat    = "Sum"
+        period  = 60
+        metrics = concat(local.rule_metrics["FailedInvocations"], local.rule_metrics["InvocationsSentToDlq"], local.rule_metrics["InvocationsFailedToBeSentToDlq"])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 24
+      height = 6
+      properties = {
+        title  = "Payment push (API destination rules): invocations, retries, failures"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 60
+        metrics = flatten([
+          for name in var.api_destination_rule_names : [
+            for metric in ["Invocations", "RetryInvocationAttempts", "FailedInvocations", "InvocationsSentToDlq"] :
+            [["AWS/Events", metric, "EventBusName", var.event_bus_name, "RuleName", name, { label = "${name} ${metric}" }]]
+          ]
+        ])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Queues: messages waiting"
+        region  = local.region
+        view    = "timeSeries"
+        stat    = "Maximum"
+        period  = 60
+        metrics = [for key, name in var.queue_names : ["AWS/SQS", local.sqs_visible, "QueueName", name, { label = key }]]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title       = "Queues: age of the oldest message (s)"
+        region      = local.region
+        view        = "timeSeries"
+        stat        = "Maximum"
+        period      = 60
+        metrics     = [for key, name in var.queue_names : ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", name, { label = key }]]
+        annotations = { horizontal = [{ label = "alarm", value = var.oldest_message_age_threshold_seconds }] }
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Workers: running / desired tasks"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Average"
+        period = 60
+        metrics = flatten([
+          for key, name in var.ecs_service_names : [
+            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", var.cluster_name, "ServiceName", name, { label = "${key} running" }],
+            ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", var.cluster_name, "ServiceName", name, { label = "${key} desired" }],
+          ]
+        ])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Workers: CPU utilisation (%)"
+        region  = local.region
+        view    = "timeSeries"
+        stat    = "Average"
+        period  = 60
+        metrics = [for key, name in var.ecs_service_names : ["AWS/ECS", "CPUUtilization", "ClusterName", var.cluster_name, "ServiceName", name, { label = key }]]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 24
+      height = 6
+      properties = {
+        title  = "Dead-letter queues (should stay at 0)"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 60
+        metrics = concat(
+          [for key, name in var.dlq_names : ["AWS/SQS", local.sqs_visible, "QueueName", name, { label = "${key} DLQ" }]],
+          [for key, name in var.target_dlq_names : ["AWS/SQS", local.sqs_visible, "QueueName", name, { label = "${key} target DLQ" }]],
+        )
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Step Functions: executions"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 300
+        metrics = flatten([
+          for key, arn in var.state_machine_arns : [
+            for metric in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"] :
+            [["AWS/States", metric, "StateMachineArn", arn, { label = "${key} ${metric}" }]]
+          ]
+        ])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Step Functions: activity tasks"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 300
+        metrics = flatten([
+          for key, arn in var.activity_arns : [
+            for metric in ["ActivitiesScheduled", "ActivitiesSucceeded", "ActivitiesFailed", "ActivitiesTimedOut", "ActivitiesHeartbeatTimedOut"] :
+            [["AWS/States", metric, "ActivityArn", arn, { label = "${key} ${metric}" }]]
+          ]
+        ])
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = "${var.name_prefix}flow"
+  dashboard_body = jsonencode({
+    widgets = [
+      # A metric widget needs metrics and an alarm widget alarms; a text widget always stays.
+      for widget in local.dashboard_widgets : widget
+      if length(try(widget.properties.metrics, widget.properties.alarms, [widget.properties.markdown])) > 0
+    ]
+  })
+
+  lifecycle {
+    precondition {
+      condition     = length(setintersection(keys(var.dlq_names), keys(var.target_dlq_names))) == 0
+      error_message = "A queue key equals a rule key, so dlq_alarm_names would map both DLQ alarms to one key: rename one of them in the topology."
+    }
+  }
+}

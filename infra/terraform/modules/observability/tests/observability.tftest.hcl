@@ -1,0 +1,245 @@
+# Runs offline: `terraform test` from infra/terraform/modules/observability.
+mock_provider "aws" {
+  # Mocked values already during plan, so the dashboard (which lists the alarm ARNs) is known and checkable.
+  override_during = plan
+
+  mock_resource "aws_cloudwatch_metric_alarm" {
+    defaults = {
+      arn = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mocked"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+}
+
+# The real topology, and the names the messaging, workflows, ALB and ECS modules would give its resources.
+variables {
+  name_prefix     = "shop-test-"
+  alarm_topic_arn = "arn:aws:sns:eu-west-1:111122223333:shop-test-alarms"
+  event_bus_name  = "shop-test-events"
+
+  queue_names      = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).queues) : key => "shop-test-${key}" }
+  dlq_names        = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).queues) : key => "shop-test-${key}-dlq" }
+  rule_names       = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).rules) : key => "shop-test-${key}" }
+  target_dlq_names = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).rules) : key => "shop-test-${key}-target-dlq" }
+  api_destination_rule_names = [
+    for key, rule in yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).rules : "shop-test-${key}"
+    if try(rule.target.api_destination, null) != null
+  ]
+  state_machine_arns        = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).state_machines) : key => "arn:aws:states:eu-west-1:111122223333:stateMachine:shop-test-${key}" }
+  activity_arns             = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).activities) : key => "arn:aws:states:eu-west-1:111122223333:activity:shop-test-${key}" }
+  alb_arn_suffix            = "app/shop-test-alb/0123456789abcdef"
+  target_group_arn_suffixes = { order = "targetgroup/shop-test-order/0123456789abcdef", payment = "targetgroup/shop-test-payment/fedcba9876543210" }
+  cluster_name              = "shop-test"
+  ecs_service_names         = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).services) : key => "shop-test-${key}" }
+}
+
+run "one_dlq_alarm_per_queue_dlq_and_per_rule_target_dlq" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key, name in var.dlq_names :
+      [for query in aws_cloudwatch_metric_alarm.this["dlq/${key}"].metric_query : query.metric[0].dimensions["QueueName"]] == [name]
+    ])
+    error_message = "Each queue DLQ has an alarm on that DLQ."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, name in var.target_dlq_names :
+      [for query in aws_cloudwatch_metric_alarm.this["target-dlq/${key}"].metric_query : query.metric[0].dimensions["QueueName"]] == [name]
+    ])
+    error_message = "Each rule target DLQ has an alarm on that DLQ."
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.this) : key if startswith(key, "dlq/") || startswith(key, "target-dlq/")]) == length(var.dlq_names) + length(var.target_dlq_names)
+    error_message = "Exactly one DLQ alarm per queue DLQ and per target DLQ."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, alarm in aws_cloudwatch_metric_alarm.this :
+      alarm.threshold == 0 && alarm.comparison_operator == "GreaterThanThreshold" && alarm.evaluation_periods == 1
+      && one([for query in alarm.metric_query : query.metric[0].metric_name]) == "ApproximateNumberOfMessagesVisible"
+      if startswith(key, "dlq/") || startswith(key, "target-dlq/")
+    ])
+    error_message = "A DLQ alarm fires on the first visible message."
+  }
+
+  assert {
+    condition     = sort(keys(output.dlq_alarm_names)) == sort(concat(keys(var.dlq_names), keys(var.target_dlq_names)))
+    error_message = "dlq_alarm_names is keyed by queue key and rule key."
+  }
+}
+
+run "an_age_alarm_per_queue" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key, name in var.queue_names :
+      aws_cloudwatch_metric_alarm.this["queue-age/${key}"].threshold == var.oldest_message_age_threshold_seconds
+      && [for query in aws_cloudwatch_metric_alarm.this["queue-age/${key}"].metric_query : [query.metric[0].metric_name, query.metric[0].dimensions["QueueName"]]] == [["ApproximateAgeOfOldestMessage", name]]
+    ])
+    error_message = "Each queue has an age-of-oldest-message alarm at the threshold."
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.this) : key if startswith(key, "queue-age/")]) == length(var.queue_names)
+    error_message = "One age alarm per queue."
+  }
+}
+
+run "rule_delivery_alarms_on_the_custom_bus" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for key, name in var.rule_names : [
+        for category in ["rule-failed", "rule-events-lost"] : [
+          for query in aws_cloudwatch_metric_alarm.this["${category}/${key}"].metric_query :
+          query.metric[0].namespace == "AWS/Events" && query.metric[0].dimensions == tomap({ EventBusName = var.event_bus_name, RuleName = name })
+        ]
+      ]
+    ]))
+    error_message = "Each rule (API destination rules included) has failed-invocation and lost-event alarms with the custom bus's dimensions."
+  }
+}
+
+run "step_functions_alarms_per_state_machine_and_activity" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for key, arn in var.state_machine_arns : [
+        for category, metric in { "executions-failed" = "ExecutionsFailed", "executions-timed-out" = "ExecutionsTimedOut" } :
+        [for query in aws_cloudwatch_metric_alarm.this["${category}/${key}"].metric_query : [query.metric[0].metric_name, query.metric[0].dimensions["StateMachineArn"]]] == [[metric, arn]]
+      ]
+    ]))
+    error_message = "Each state machine has failed and timed-out execution alarms."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, arn in var.activity_arns :
+      aws_cloudwatch_metric_alarm.this["activities-failed/${key}"] != null
+      && sort(flatten([for query in aws_cloudwatch_metric_alarm.this["activities-timed-out/${key}"].metric_query : [for metric in query.metric : metric.metric_name]])) == sort(["ActivitiesHeartbeatTimedOut", "ActivitiesTimedOut"])
+      && alltrue(flatten([for query in aws_cloudwatch_metric_alarm.this["activities-timed-out/${key}"].metric_query : [for metric in query.metric : metric.dimensions["ActivityArn"] == arn]]))
+    ])
+    error_message = "Each activity has a failed alarm and a timeout alarm covering task and heartbeat timeouts."
+  }
+}
+
+run "running_below_desired_per_ecs_service" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key, name in var.ecs_service_names :
+      contains([for query in aws_cloudwatch_metric_alarm.this["running-below-desired/${key}"].metric_query : query.expression], "desired - FILL(running, 0)")
+      && alltrue(flatten([
+        for query in aws_cloudwatch_metric_alarm.this["running-below-desired/${key}"].metric_query : [
+          for metric in query.metric :
+          metric.namespace == "ECS/ContainerInsights" && metric.dimensions == tomap({ ClusterName = var.cluster_name, ServiceName = name })
+        ]
+      ]))
+    ])
+    error_message = "Each ECS service has a running-below-desired alarm on Container Insights."
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.this) : key if startswith(key, "running-below-desired/")]) == length(var.ecs_service_names)
+    error_message = "One running-below-desired alarm per ECS service."
+  }
+}
+
+run "every_alarm_acts_on_the_topic" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for alarm in aws_cloudwatch_metric_alarm.this :
+      alarm.alarm_actions == toset([var.alarm_topic_arn]) && alarm.ok_actions == toset([var.alarm_topic_arn])
+    ])
+    error_message = "Every alarm notifies the alarm topic on ALARM and on OK."
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == length(aws_cloudwatch_metric_alarm.this) && length(distinct(output.alarm_names)) == length(output.alarm_names)
+    error_message = "Alarm names are unique and all listed."
+  }
+
+  assert {
+    condition     = alltrue([for name in output.alarm_names : startswith(name, var.name_prefix)])
+    error_message = "Alarm names start with the prefix."
+  }
+
+  # Exactly one returned series per alarm, or CloudWatch rejects it.
+  assert {
+    condition = alltrue([
+      for alarm in aws_cloudwatch_metric_alarm.this : length([for query in alarm.metric_query : query if query.return_data]) == 1
+    ])
+    error_message = "Each alarm returns exactly one series."
+  }
+}
+
+run "the_dashboard_follows_the_flow" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_dashboard.this.dashboard_name == "shop-test-flow"
+    error_message = "The dashboard is named after the prefix."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in concat(values(var.queue_names), values(var.dlq_names), values(var.target_dlq_names), values(var.rule_names), values(var.ecs_service_names), values(var.state_machine_arns), values(var.activity_arns)) :
+      strcontains(aws_cloudwatch_dashboard.this.dashboard_body, jsonencode(name))
+    ])
+    error_message = "Every queue, DLQ, rule, service, state machine and activity appears on the dashboard."
+  }
+
+  assert {
+    condition = alltrue([
+      for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets :
+      widget.properties.region == "eu-west-1" && length(widget.properties.metrics) > 0 if widget.type == "metric"
+    ])
+    error_message = "Every metric widget has a region and metrics."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in var.api_destination_rule_names : anytrue([
+        for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets :
+        strcontains(try(widget.properties.title, ""), "API destination") && strcontains(jsonencode(widget), jsonencode(name))
+      ])
+    ]) && length(var.api_destination_rule_names) > 0
+    error_message = "The API destination rules (payment's push) have their own widget."
+  }
+
+  assert {
+    condition = [for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget.type] == [
+      "text", "alarm", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric"
+    ]
+    error_message = "Header, alarm status, then the flow's twelve metric widgets."
+  }
+}
+
+run "without_api_destination_rules_the_push_widget_is_left_out" {
+  command = plan
+
+  variables {
+    api_destination_rule_names = []
+  }
+
+  assert {
+    condition     = length([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget if strcontains(try(widget.properties.title, ""), "API destination")]) == 0
+    error_message = "No empty widget."
+  }
+}

@@ -116,11 +116,15 @@ def start_localstack(port: int, data_dir: Path, *, log_file: Path | None, echo: 
     )
 
 
+MOTO_LAUNCHER = EMULATOR_REQUIREMENTS_DIR / "moto_server.py"
+
+
 def start_moto(port: int, *, log_file: Path | None, echo: IO[str] | None) -> ManagedProcess:
+    """moto's server through our launcher: DynamoDB-like serialised transactions (see moto_server.py)."""
     venv = ensure_emulator_venv("moto")
     return ManagedProcess(
         "dynamodb",
-        [str(venv / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        [str(venv / "bin" / "python"), str(MOTO_LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
         env=_base_env(),
         log_file=log_file,
         echo=echo,

@@ -13,13 +13,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shop_devtools.emulators import (
-    EMULATOR_STOP_TIMEOUT,
     EmulatorEndpoints,
-    ensure_emulator_venv,
     start_localstack,
+    start_moto,
     wait_until_healthy,
 )
-from shop_devtools.processes import ManagedProcess
 from shop_devtools.runtime import LocalAws, configured_endpoints
 
 __all__ = [
@@ -27,10 +25,7 @@ __all__ = [
     "aws_variables",
     "free_port",
     "remove_prefixed_resources",
-    "start_moto_item_rollback",
 ]
-
-MOTO_LAUNCHER = Path(__file__).with_name("moto_item_rollback.py")
 
 
 def free_port() -> int:
@@ -53,25 +48,12 @@ def acquire_local_aws(work_dir: Path) -> LocalAws:
                 endpoints.localstack_port, work_dir / "localstack", log_file=work_dir / "localstack.log", echo=None
             )
         )
-        runtime.started.append(start_moto_item_rollback(endpoints.dynamodb_port, work_dir / "dynamodb.log"))
+        runtime.started.append(start_moto(endpoints.dynamodb_port, log_file=work_dir / "dynamodb.log", echo=None))
         wait_until_healthy(endpoints, runtime.started)
     except BaseException:
         runtime.stop()
         raise
     return runtime
-
-
-def start_moto_item_rollback(port: int, log_file: Path) -> ManagedProcess:
-    """moto's server with item-level transaction rollback (see moto_item_rollback.py for why)."""
-    venv = ensure_emulator_venv("moto")
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
-    return ManagedProcess(
-        "dynamodb",
-        [str(venv / "bin" / "python"), str(MOTO_LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        log_file=log_file,
-        stop_timeout=EMULATOR_STOP_TIMEOUT,
-    )
 
 
 @contextmanager

@@ -40,11 +40,6 @@ from .verification import count_events, run_checks, sample_mismatches
 __all__ = ["main", "parse_args"]
 
 LOAD_THREADS = 8
-STOCK_MOTO_WARNING = (
-    "warning: the running moto copies whole tables in every transaction (about 60 us per stored item, so each "
-    "tier change costs about 0.6 s per 10,000 accounts); for more than a few thousand customers `make stop` "
-    "first, and the benchmark starts emulators of its own"
-)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -100,10 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     work_dir = Path(tempfile.mkdtemp(prefix="tier-bench-"))
     runtime = acquire_local_aws(work_dir)
-    where = "reused the running runtime" if not runtime.started else "own emulators (moto: item-level tx rollback)"
+    where = "reused the running runtime" if not runtime.started else "own emulators"
     _say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
-    if not runtime.started:
-        _say(STOCK_MOTO_WARNING)
     workers: list[ManagedProcess] = []
     ok = False
     try:

@@ -9,37 +9,34 @@ locals {
   # expression the alarm watches the expression over those metrics, without one it watches the single metric "m".
   sqs_visible = "ApproximateNumberOfMessagesVisible"
 
+  # Most alarms fire on a single occurrence within a minute of a metric sent only when something went wrong.
+  any_occurrence = {
+    comparison         = "GreaterThanThreshold"
+    threshold          = 0
+    period             = 60
+    evaluation_periods = 1
+    datapoints         = 1
+    treat_missing_data = "notBreaching"
+    expression         = null
+  }
+
   dlq_alarms = merge(
     # Any message in a queue's DLQ: a consumer failed it max_receive_count times. SQS keeps reporting a queue
     # that holds messages, so no data means an empty, idle DLQ: not breaching.
     {
-      for key, name in var.dlq_names : "dlq/${key}" => {
-        name               = "${var.name_prefix}${key}-dlq-not-empty"
-        description        = "Messages in ${name}: the ${key} consumer gave up on them after max_receive_count receives. Inspect, fix, then redrive."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
-      }
+      for key, name in var.dlq_names : "dlq/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-dlq-not-empty"
+        description = "Messages in ${name}: the ${key} consumer gave up on them after max_receive_count receives. Inspect, fix, then redrive."
+        metrics     = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
+      })
     },
     # Any event in a rule target's DLQ: EventBridge could not deliver it within the retry policy. Same reasoning.
     {
-      for key, name in var.target_dlq_names : "target-dlq/${key}" => {
-        name               = "${var.name_prefix}${key}-target-dlq-not-empty"
-        description        = "Events in ${name}: rule ${key} could not deliver them to its target within its retry policy. Inspect, fix, then re-send."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
-      }
+      for key, name in var.target_dlq_names : "target-dlq/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-target-dlq-not-empty"
+        description = "Events in ${name}: rule ${key} could not deliver them to its target within its retry policy. Inspect, fix, then re-send."
+        metrics     = tomap({ m = { namespace = "AWS/SQS", metric_name = local.sqs_visible, stat = "Maximum", dimensions = tomap({ QueueName = name }) } })
+      })
     },
   )
 
@@ -66,32 +63,18 @@ locals {
   rule_dimensions = { for key, name in var.rule_names : key => tomap({ EventBusName = var.event_bus_name, RuleName = name }) }
   rule_alarms = merge(
     {
-      for key, name in var.rule_names : "rule-failed/${key}" => {
-        name               = "${var.name_prefix}${key}-failed-invocations"
-        description        = "Rule ${name} failed to invoke its target for good (retries exhausted)."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/Events", metric_name = "FailedInvocations", stat = "Sum", dimensions = local.rule_dimensions[key] } })
-      }
+      for key, name in var.rule_names : "rule-failed/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-failed-invocations"
+        description = "Rule ${name} failed to invoke its target for good (retries exhausted)."
+        metrics     = tomap({ m = { namespace = "AWS/Events", metric_name = "FailedInvocations", stat = "Sum", dimensions = local.rule_dimensions[key] } })
+      })
     },
     {
-      for key, name in var.rule_names : "rule-events-lost/${key}" => {
-        name               = "${var.name_prefix}${key}-events-lost"
-        description        = "Rule ${name} could not even put failed events into its target DLQ: those events are lost (check the DLQ's policy and encryption key)."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/Events", metric_name = "InvocationsFailedToBeSentToDlq", stat = "Sum", dimensions = local.rule_dimensions[key] } })
-      }
+      for key, name in var.rule_names : "rule-events-lost/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-events-lost"
+        description = "Rule ${name} could not even put failed events into its target DLQ: those events are lost (check the DLQ's policy and encryption key)."
+        metrics     = tomap({ m = { namespace = "AWS/Events", metric_name = "InvocationsFailedToBeSentToDlq", stat = "Sum", dimensions = local.rule_dimensions[key] } })
+      })
     },
   )
 
@@ -100,46 +83,25 @@ locals {
   # retries is caught (RecordFailedChunk) and would otherwise pass unnoticed.
   workflow_alarms = merge(
     {
-      for key, arn in var.state_machine_arns : "executions-failed/${key}" => {
-        name               = "${var.name_prefix}${key}-executions-failed"
-        description        = "An execution of state machine ${key} failed."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsFailed", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
-      }
+      for key, arn in var.state_machine_arns : "executions-failed/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-executions-failed"
+        description = "An execution of state machine ${key} failed."
+        metrics     = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsFailed", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
+      })
     },
     {
-      for key, arn in var.state_machine_arns : "executions-timed-out/${key}" => {
-        name               = "${var.name_prefix}${key}-executions-timed-out"
-        description        = "An execution of state machine ${key} timed out."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsTimedOut", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
-      }
+      for key, arn in var.state_machine_arns : "executions-timed-out/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-executions-timed-out"
+        description = "An execution of state machine ${key} timed out."
+        metrics     = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsTimedOut", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
+      })
     },
     {
-      for key, arn in var.activity_arns : "activities-failed/${key}" => {
-        name               = "${var.name_prefix}${key}-activities-failed"
-        description        = "A task of activity ${key} failed in a worker (SendTaskFailure)."
-        comparison         = "GreaterThanThreshold"
-        threshold          = 0
-        period             = 60
-        evaluation_periods = 1
-        datapoints         = 1
-        treat_missing_data = "notBreaching"
-        expression         = null
-        metrics            = tomap({ m = { namespace = "AWS/States", metric_name = "ActivitiesFailed", stat = "Sum", dimensions = tomap({ ActivityArn = arn }) } })
-      }
+      for key, arn in var.activity_arns : "activities-failed/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-activities-failed"
+        description = "A task of activity ${key} failed in a worker (SendTaskFailure)."
+        metrics     = tomap({ m = { namespace = "AWS/States", metric_name = "ActivitiesFailed", stat = "Sum", dimensions = tomap({ ActivityArn = arn }) } })
+      })
     },
     # A task times out on its TimeoutSeconds or, when its worker died (a Spot interruption), on its
     # HeartbeatSeconds: two metrics, each sent only when not zero. FILL makes a minute where only one of them

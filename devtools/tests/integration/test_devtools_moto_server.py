@@ -1,9 +1,10 @@
-"""The benchmark's moto keeps DynamoDB's transaction semantics while backing up only the touched items."""
+"""The local DynamoDB (moto through our launcher) keeps DynamoDB's transaction semantics, backing up touched items."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
-from shop_devtools.benchmarks.local_aws import free_port, start_moto_item_rollback
+from shop_devtools.benchmarks.local_aws import free_port
+from shop_devtools.emulators import start_moto
 from shop_shared.aws import to_item
 
 pytestmark = pytest.mark.integration
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def dynamodb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     port = free_port()
-    process = start_moto_item_rollback(port, Path(tmp_path_factory.mktemp("moto")) / "dynamodb.log")
+    process = start_moto(port, log_file=Path(tmp_path_factory.mktemp("moto")) / "dynamodb.log", echo=None)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -96,3 +98,20 @@ def test_a_cancelled_transaction_keeps_the_other_items_of_a_partition(dynamodb: 
     cancelled(dynamodb, [put("lines", id="o1", line="2"), put_new("outbox", id="e3")])
     assert stored(dynamodb, "lines", id="o1", line="1") is not None
     assert stored(dynamodb, "lines", id="o1", line="2") is None
+
+
+def test_concurrent_transactions_on_one_new_key_let_exactly_one_win(dynamodb: Any) -> None:
+    # What an idempotency key relies on: DynamoDB serialises transactions; stock moto let two both pass.
+    def claim(attempt: int) -> bool:
+        try:
+            dynamodb.transact_write_items(
+                TransactItems=[put_new("outbox", id="claimed-once"), put("accounts", id=f"winner-{attempt}")]
+            )
+            return True
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            return False
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(claim, range(32)))
+    assert outcomes.count(True) == 1

@@ -1,15 +1,17 @@
-"""moto's server whose DynamoDB transactions back up the items they touch instead of deep-copying whole tables.
+"""moto's server as the local DynamoDB, with transactions that behave like DynamoDB's and stay fast.
 
-Run by the moto environment's interpreter (`python moto_item_rollback.py -H 127.0.0.1 -p PORT`), never imported
-by the workspace. moto 5.2.5 deep-copies every table a TransactWriteItems names before writing, to roll back on a
-cancellation: about 60 us per stored item, so 0.6 s per transaction on a 10,000-account table and about 7 s on a
-100,000-account one. A tier run saves every change in its own transaction (account + outbox entry), which makes
-the run over 100,000 customers take days on stock moto; the cost is the emulator's, AWS has nothing like it.
+Run by the moto environment's interpreter (`python moto_server.py -H 127.0.0.1 -p PORT`): `make up`, the tests
+and the benchmark start it, never imported by the workspace. moto 5.2.5 deep-copies every table a
+TransactWriteItems names before writing, to roll back on a cancellation: about 60 us per stored item, so 0.6 s
+per transaction on a 10,000-account table and about 7 s on a 100,000-account one. A tier run saves every change
+in its own transaction (account + outbox entry), which makes the run over 100,000 customers take days on stock
+moto; the cost is the emulator's, AWS has nothing like it.
 
 Here a transaction backs up the touched partitions (one item each on our tables), runs moto's own code with the
-table copy skipped, and puts the backup back if moto cancels it. Transactions are also serialised (stock moto
-lets two interleave between condition check and write). Tables with a stream take moto's stock path, because a
-cancelled write must also take back its stream records.
+table copy skipped, and puts the backup back if moto cancels it. Transactions are also serialised: stock moto
+lets two interleave between condition check and write, so two concurrent requests with one idempotency key
+could both create an order, which DynamoDB's serializable transactions never allow. Tables with a stream take
+moto's stock path, because a cancelled write must also take back its stream records.
 """
 
 from __future__ import annotations

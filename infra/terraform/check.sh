@@ -21,6 +21,7 @@ if [ -d /opt/tf-plugins ]; then init_args+=(-plugin-dir=/opt/tf-plugins); fi
 echo "== terraform fmt"
 terraform fmt -recursive -check -diff
 
+mkdir -p "$repo/.local/terraform"
 for dir in modules/*/ envs/*/; do
   dir="${dir%/}"
   echo "== $dir: init, validate, test"

@@ -42,7 +42,8 @@ checkov_venv="$repo/.local/venvs/checkov"
 requirements="$here/checkov-requirements.txt"
 if [ ! -x "$checkov_venv/bin/checkov" ] || ! cmp -s "$requirements" "$checkov_venv/requirements.txt"; then
   "$UV" venv --quiet --clear "$checkov_venv"
-  VIRTUAL_ENV="$checkov_venv" "$UV" pip install --quiet --require-hashes -r "$requirements"
+  # --python: UV_PYTHON (the workspace's interpreter) must not be the install target.
+  "$UV" pip install --quiet --python "$checkov_venv/bin/python" --require-hashes -r "$requirements"
   cp "$requirements" "$checkov_venv/requirements.txt"
 fi
 BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true \

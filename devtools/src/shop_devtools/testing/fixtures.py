@@ -31,6 +31,7 @@ from shop_devtools.services import (
     start_service,
     wait_until_ready,
 )
+from shop_devtools.testing.containers import selected_runtime, start_container_aws
 
 StartService = Callable[..., ManagedProcess]
 
@@ -55,12 +56,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    """Reuse the runtime of `make start` when it is up, else start one on free ports for this session."""
-    endpoints = configured_endpoints()
-    if not endpoints.healthy():
-        endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-    logs = tmp_path_factory.mktemp("emulator-logs")
-    runtime = start_local_aws(endpoints, data_dir=tmp_path_factory.mktemp("localstack"), log_dir=logs)
+    """Reuse the runtime of `make start` when it is up, else start one on free ports for this session.
+    With SHOP_TEST_RUNTIME=testcontainers, LocalStack and moto run in containers instead (testing.containers)."""
+    runtime: LocalAws
+    if selected_runtime() == "testcontainers":
+        runtime = start_container_aws(EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port()))
+    else:
+        endpoints = configured_endpoints()
+        if not endpoints.healthy():
+            endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
+        logs = tmp_path_factory.mktemp("emulator-logs")
+        runtime = start_local_aws(endpoints, data_dir=tmp_path_factory.mktemp("localstack"), log_dir=logs)
     with pytest.MonkeyPatch.context() as patch:
         for key, value in runtime.env.items():
             patch.setenv(key, value)

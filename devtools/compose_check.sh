@@ -11,6 +11,8 @@
 # without a registry, with the shared tools in ../shared/tools/containers (SHOP_CONTAINER_TOOLS). With
 # Docker, `docker compose up --build` needs none of this.
 set -euo pipefail
+# netavark, iptables and debootstrap live in the sbin folders, which a CI shell's PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=${SHOP_CONTAINER_TOOLS:-$repo/../shared/tools/containers}
@@ -22,6 +24,7 @@ images=(shop-order shop-payment shop-loyalty shop-notifications shop-batch-worke
 healthy_within=300 # seconds for every container to be healthy once `up` returns
 scenario_within=120 # seconds for an order to be paid, credited and notified
 hc_pid=""
+api_pid="" # the podman API service, when this run started it
 timings=()
 
 say() { printf 'compose-check | %s\n' "$*"; }
@@ -107,14 +110,15 @@ base_images() {
   fi
 }
 
-docker_api() {
-  export SOCK_FOR=${SOCK_FOR:-1800} # the API service (if this starts it) stops by itself after this
-  eval "$("$tools/docker-socket.sh")"
-  if ! api_answers; then
-    rm -f "$PODMAN_HOME/podman.sock" # a socket left by a service that has ended
-    eval "$("$tools/docker-socket.sh")"
-    api_answers || skip "podman's Docker API does not answer on $DOCKER_HOST (see $PODMAN_HOME/service.log)"
-  fi
+docker_api() { # like the shared docker-socket.sh, but a service this run starts is stopped by its teardown
+  local sock="$PODMAN_HOME/podman.sock"
+  export DOCKER_HOST="unix://$sock" TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CONNECTION_MODE=docker_host
+  api_answers && return
+  rm -f "$sock" # a socket left by a service that has ended
+  timeout 1800 podman system service --time=0 "$DOCKER_HOST" >"$PODMAN_HOME/service.log" 2>&1 &
+  api_pid=$!
+  for _ in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  api_answers || { kill_tree "$api_pid"; skip "podman's Docker API does not answer on $DOCKER_HOST (see $PODMAN_HOME/service.log)"; }
 }
 
 api_answers() {
@@ -274,6 +278,7 @@ teardown() {
   if [ -n "$hc_pid" ]; then
     if [ "$(ps -o pgid= -p "$hc_pid" | tr -d ' ')" = "$hc_pid" ]; then kill -- "-$hc_pid" 2>/dev/null; else kill "$hc_pid" 2>/dev/null; fi
   fi
+  [ -n "$api_pid" ] && kill_tree "$api_pid"
   [ "${#timings[@]}" -gt 0 ] && say "timings: $(IFS=';'; echo "${timings[*]}" | sed 's/;/, /g')"
   if [ "$status" = 0 ]; then say "passed"; else say "failed (exit $status; logs in $logs)"; fi
   exit "$status"

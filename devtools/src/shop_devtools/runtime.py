@@ -12,7 +12,7 @@ from .emulators import EmulatorEndpoints, aws_environment, start_localstack, sta
 from .paths import LOCAL_DIR
 from .processes import ManagedProcess
 
-__all__ = ["LocalAws", "configured_endpoints", "start_local_aws"]
+__all__ = ["LocalAws", "configured_endpoints", "free_port", "reuse_or_start_local_aws", "start_local_aws"]
 
 
 @dataclass
@@ -28,6 +28,13 @@ class LocalAws:
         for process in reversed(self.started):
             process.stop()
         self.started.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_in_use(port: int) -> bool:
@@ -76,3 +83,11 @@ def start_local_aws(
         runtime.stop()
         raise
     return runtime
+
+
+def reuse_or_start_local_aws(*, data_dir: Path, log_dir: Path) -> LocalAws:
+    """The runtime of `make start` when it answers (nothing to stop later), else both emulators on free ports."""
+    endpoints = configured_endpoints()
+    if not endpoints.healthy():
+        endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
+    return start_local_aws(endpoints, data_dir=data_dir, log_dir=log_dir)

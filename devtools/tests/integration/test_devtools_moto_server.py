@@ -12,8 +12,8 @@ import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
-from shop_devtools.benchmarks.local_aws import free_port
 from shop_devtools.emulators import start_moto
+from shop_devtools.runtime import free_port
 from shop_shared.aws import to_item
 
 pytestmark = pytest.mark.integration

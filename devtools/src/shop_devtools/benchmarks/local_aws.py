@@ -1,59 +1,19 @@
-"""The benchmark's AWS: the running local runtime when one answers, else emulators of its own on free ports."""
+"""The benchmark's AWS plumbing: the AWS variables while it runs, and cleaning up what it left in a reused runtime."""
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shop_devtools.emulators import (
-    EmulatorEndpoints,
-    start_localstack,
-    start_moto,
-    wait_until_healthy,
-)
-from shop_devtools.runtime import LocalAws, configured_endpoints
-
 __all__ = [
-    "acquire_local_aws",
     "aws_variables",
-    "free_port",
     "remove_prefixed_resources",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def acquire_local_aws(work_dir: Path) -> LocalAws:
-    """Reuse `make start`'s emulators (nothing to stop later), or start both on free ports (`.started`)."""
-    endpoints = configured_endpoints()
-    if endpoints.healthy():
-        return LocalAws(endpoints)
-    endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-    runtime = LocalAws(endpoints)
-    try:
-        runtime.started.append(
-            start_localstack(
-                endpoints.localstack_port, work_dir / "localstack", log_file=work_dir / "localstack.log", echo=None
-            )
-        )
-        runtime.started.append(start_moto(endpoints.dynamodb_port, log_file=work_dir / "dynamodb.log", echo=None))
-        wait_until_healthy(endpoints, runtime.started)
-    except BaseException:
-        runtime.stop()
-        raise
-    return runtime
 
 
 @contextmanager

@@ -28,12 +28,12 @@ from shop_shared.topology import DeployedTopology, load_topology
 from shop_devtools.batch import STATE_MACHINE_KEY, execute
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import LocalAws
+from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
 from shop_devtools.services import SERVICES, SIMULATORS, service_env, start_service, wait_until_ready
 
 from .cpu import CpuMeter
 from .loading import LoadedCustomers, load_customers
-from .local_aws import acquire_local_aws, aws_variables, free_port, remove_prefixed_resources
+from .local_aws import aws_variables, remove_prefixed_resources
 from .report import BenchmarkReport, format_report
 from .verification import count_events, run_checks, sample_mismatches
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     as_of = args.as_of or month_of(datetime.now(UTC))
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     work_dir = Path(tempfile.mkdtemp(prefix="tier-bench-"))
-    runtime = acquire_local_aws(work_dir)
+    runtime = reuse_or_start_local_aws(data_dir=work_dir / "localstack", log_dir=work_dir)
     where = "reused the running runtime" if not runtime.started else "own emulators"
     _say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
     workers: list[ManagedProcess] = []

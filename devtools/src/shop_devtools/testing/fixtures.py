@@ -6,7 +6,6 @@ another module's consumers. Everything started here is stopped here, by PID."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
@@ -22,7 +21,7 @@ from shop_shared.topology import DeployedTopology, Topology, load_topology
 from shop_devtools.emulators import EmulatorEndpoints
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import LocalAws, configured_endpoints, start_local_aws
+from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
 from shop_devtools.services import (
     SERVICES,
     SIMULATORS,
@@ -47,13 +46,6 @@ class AwsClients:
     stepfunctions: Any
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     """Reuse the runtime of `make start` when it is up, else start one on free ports for this session.
@@ -62,11 +54,9 @@ def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     if selected_runtime() == "testcontainers":
         runtime = start_container_aws(EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port()))
     else:
-        endpoints = configured_endpoints()
-        if not endpoints.healthy():
-            endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-        logs = tmp_path_factory.mktemp("emulator-logs")
-        runtime = start_local_aws(endpoints, data_dir=tmp_path_factory.mktemp("localstack"), log_dir=logs)
+        runtime = reuse_or_start_local_aws(
+            data_dir=tmp_path_factory.mktemp("localstack"), log_dir=tmp_path_factory.mktemp("emulator-logs")
+        )
     with pytest.MonkeyPatch.context() as patch:
         for key, value in runtime.env.items():
             patch.setenv(key, value)

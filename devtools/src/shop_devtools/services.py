@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -19,7 +20,10 @@ __all__ = [
     "PAYMENT_PROVIDER",
     "SERVICES",
     "SIMULATORS",
+    "ProcessEnvironment",
     "ServiceSpec",
+    "mask",
+    "process_environment",
     "service_env",
     "start_service",
     "wait_until_ready",
@@ -72,6 +76,74 @@ def configured_port(spec: ServiceSpec) -> int:
     return int(os.environ.get(spec.port_variable, spec.default_port))
 
 
+# Names whose values are never printed: `make up` shows the knobs it passes on, but not these values.
+SECRET_MARKERS = ("SECRET", "TOKEN", "PASSWORD", "KEY", "CREDENTIAL")
+
+
+@dataclass(frozen=True)
+class ProcessEnvironment:
+    """A process's environment and where its settings came from, for the start-up report."""
+
+    env: dict[str, str]
+    passed: dict[str, str] = field(default_factory=dict)  # the caller's prefixed variables given on as they were
+    overridden: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (caller's value, computed one)
+
+    def report(self) -> list[str]:
+        """What to print before the process starts; secret-looking values are masked."""
+        lines = []
+        if self.passed:
+            knobs = ", ".join(f"{name}={mask(name, value)}" for name, value in sorted(self.passed.items()))
+            lines.append(f"from your environment: {knobs}")
+        for name, (theirs, ours) in sorted(self.overridden.items()):
+            lines.append(
+                f"{name}={mask(name, theirs)} from your environment is overridden by {mask(name, ours)} "
+                "(ports, endpoints and provisioned resources are set by the runtime)"
+            )
+        return lines
+
+
+def mask(name: str, value: str) -> str:
+    return "***" if any(marker in name.upper() for marker in SECRET_MARKERS) else value
+
+
+def process_environment(
+    spec: ServiceSpec,
+    port: int,
+    aws_env: dict[str, str],
+    deployed: DeployedTopology | None,
+    ports: dict[str, int],
+    extra: dict[str, str] | None = None,
+    *,
+    caller_env: Mapping[str, str] | None = None,
+) -> ProcessEnvironment:
+    """Everything a process is given: AWS endpoints, its resources, its port, its peers.
+
+    With `caller_env` (`make up` / `make start` pass their own environment), every variable with the
+    process's settings prefix (`spec.env_prefix`) is passed on, so the documented knobs work outside the
+    tests; only ports, endpoints and provisioned resources are computed here and win over the caller.
+    Without it the environment is built from scratch (the tests' processes stay hermetic).
+    """
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    env.update(aws_env)
+    env["PYTHONUNBUFFERED"] = "1"
+    # A default of the local runtime, not an endpoint: the caller may change it like any knob.
+    env[f"{spec.env_prefix}SQS_WAIT_SECONDS"] = str(LOCAL_SQS_WAIT_SECONDS)  # read by the services that poll SQS
+    passed = {name: value for name, value in (caller_env or {}).items() if name.startswith(spec.env_prefix)}
+    env.update(passed)
+    computed: dict[str, str] = {}
+    if deployed is not None and spec.name in deployed.topology.services:
+        computed.update(deployed.service_environment(spec.name))
+    computed[f"{spec.env_prefix}HOST"] = "127.0.0.1"
+    computed[f"{spec.env_prefix}PORT"] = str(port)
+    for variable, peer in spec.peers.items():
+        computed[variable] = f"http://127.0.0.1:{ports[peer]}"
+    overridden = {name: (passed[name], value) for name, value in computed.items() if passed.get(name, value) != value}
+    env.update(computed)
+    env.update(extra or {})
+    knobs = {name: value for name, value in passed.items() if name not in computed}
+    return ProcessEnvironment(env=env, passed=knobs, overridden=overridden)
+
+
 def service_env(
     spec: ServiceSpec,
     port: int,
@@ -80,19 +152,8 @@ def service_env(
     ports: dict[str, int],
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Everything a service process is given: AWS endpoints, its resources, its port, its peers."""
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
-    env.update(aws_env)
-    if deployed is not None and spec.name in deployed.topology.services:
-        env.update(deployed.service_environment(spec.name))
-    env[f"{spec.env_prefix}HOST"] = "127.0.0.1"
-    env[f"{spec.env_prefix}PORT"] = str(port)
-    env["PYTHONUNBUFFERED"] = "1"
-    env[f"{spec.env_prefix}SQS_WAIT_SECONDS"] = str(LOCAL_SQS_WAIT_SECONDS)  # read by the services that poll SQS
-    for variable, peer in spec.peers.items():
-        env[variable] = f"http://127.0.0.1:{ports[peer]}"
-    env.update(extra or {})
-    return env
+    """The hermetic environment of a process (tests, benchmarks): nothing from the caller's shell."""
+    return process_environment(spec, port, aws_env, deployed, ports, extra).env
 
 
 def start_service(

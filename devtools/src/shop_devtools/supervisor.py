@@ -2,6 +2,9 @@
 
 Order of start: emulators -> provisioning -> third-party stand-ins (payment provider, loyalty partner) -> the
 five services.
+Environment: each process gets the caller's variables with its settings prefix (ORDER_, PROVIDER_SIM_, ...: the
+documented knobs), printed with secret-looking values masked; ports, endpoints and provisioned resources are computed
+and win over the caller's, with a line saying so.
 Order of stop: the services and stand-ins side by side (each may wait out a long poll), then the emulators; each
 process group by PID, SIGTERM then SIGKILL after a grace period.
 """
@@ -13,19 +16,30 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 import boto3
-from shop_shared.topology import load_topology
+from shop_shared.topology import DeployedTopology, load_topology
 
 from .emulators import EmulatorEndpoints
 from .paths import LOCAL_DIR, RUN_DIR
 from .processes import ManagedProcess, stop_all
 from .provisioning import provision
 from .runtime import LocalAws, configured_endpoints, start_local_aws
-from .services import SERVICES, SIMULATORS, configured_port, service_env, start_service, wait_until_ready
+from .services import (
+    SERVICES,
+    SIMULATORS,
+    ServiceSpec,
+    configured_port,
+    mask,
+    process_environment,
+    start_service,
+    wait_until_ready,
+)
 
-__all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system"]
+__all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system", "start_configured"]
 
 LOCAL_PREFIX = "shop-"
 READY_FILE = RUN_DIR / "ready.json"
@@ -61,16 +75,21 @@ def run_system() -> int:
             session=boto3.Session(),
         )
         _say(f"provisioned the topology: {len(report.created)} created, {len(report.unchanged)} unchanged")
+        knobs: dict[str, dict[str, str]] = {}
         for spec in (*SIMULATORS.values(), *SERVICES.values()):
             if stop_requested.is_set():
                 return 130
-            env = service_env(spec, ports[spec.name], runtime.env, deployed, ports)
-            process = start_service(spec, env, log_file=LOG_DIR / f"{spec.name}.log", echo=sys.stdout)
+            process, knobs[spec.name] = start_configured(
+                spec, ports, runtime.env, deployed, caller_env=os.environ, log_dir=LOG_DIR, echo=sys.stdout
+            )
             started.append(process)
             _record(started)
             wait_until_ready(process, ports[spec.name])
-        READY_FILE.write_text(json.dumps({"ports": ports, "endpoints": _endpoint_urls(endpoints)}))
-        _banner(ports, endpoints)
+        settings = {name: passed for name, passed in knobs.items() if passed}
+        READY_FILE.write_text(
+            json.dumps({"ports": ports, "endpoints": _endpoint_urls(endpoints), "settings": settings})
+        )
+        _banner(ports, endpoints, settings)
         while not stop_requested.wait(0.5):
             dead = [process.label for process in started if not process.running()]
             if dead:
@@ -92,6 +111,27 @@ def run_system() -> int:
         _say("stopped")
 
 
+def start_configured(
+    spec: ServiceSpec,
+    ports: dict[str, int],
+    aws_env: dict[str, str],
+    deployed: DeployedTopology | None,
+    *,
+    caller_env: Mapping[str, str],
+    log_dir: Path,
+    echo: IO[str] | None = None,
+) -> tuple[ManagedProcess, dict[str, str]]:
+    """Start one process as `make up` does: the caller's knobs with its prefix passed on, reported masked.
+
+    Returns the process and the knobs it was given (secret-looking values masked).
+    """
+    built = process_environment(spec, ports[spec.name], aws_env, deployed, ports, caller_env=caller_env)
+    for line in built.report():
+        _say(f"{spec.name}: {line}")
+    process = start_service(spec, built.env, log_file=log_dir / f"{spec.name}.log", echo=echo)
+    return process, {name: mask(name, value) for name, value in built.passed.items()}
+
+
 def _record(started: list[ManagedProcess]) -> None:
     """Keep the children's PIDs on disk so `make stop` can clean up even after a crash of this process."""
     SUPERVISOR_STATE.write_text(json.dumps({"supervisor": os.getpid(), "children": [p.pid for p in started]}))
@@ -105,7 +145,7 @@ def _say(message: str) -> None:
     print(f"{'supervisor':<14}| {message}", flush=True)
 
 
-def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints) -> None:
+def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints, settings: dict[str, dict[str, str]]) -> None:
     lines = [
         "the shop is up:",
         f"  order API        http://127.0.0.1:{ports['order']}  (docs: /docs)",
@@ -115,8 +155,11 @@ def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints) -> None:
         f"  batch-worker     http://127.0.0.1:{ports['batch-worker']}/health   (run `make batch`)",
         f"  loyalty partner  http://127.0.0.1:{ports['loyalty-partner']}/v1/credits?customer_id=<id>  (simulated)",
         f"  LocalStack       {endpoints.localstack_url}   DynamoDB (moto) {endpoints.dynamodb_url}",
-        "Ctrl-C stops everything.",
     ]
+    for name, passed in settings.items():
+        knobs = ", ".join(f"{variable}={value}" for variable, value in sorted(passed.items()))
+        lines.append(f"  {name + ':':<18}{knobs}  (from your environment)")
+    lines.append("Ctrl-C stops everything.")
     for line in lines:
         _say(line)
 

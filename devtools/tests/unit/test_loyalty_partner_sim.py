@@ -67,3 +67,20 @@ async def test_latency_is_added_and_health_answers() -> None:
         elapsed = time.monotonic() - began
         health = await partner.get("/health")
     assert elapsed >= 0.15 and health.json() == {"status": "ok"}
+
+
+async def test_a_reversal_takes_back_a_known_credit_once_and_must_match_it() -> None:
+    body = _credit(points=7)
+    async with _client() as partner:
+        unknown = await partner.post("/v1/reversals", json=body)
+        await partner.post("/v1/credits", json=body)
+        mismatched = await partner.post("/v1/reversals", json={**body, "points": 6})
+        first = await partner.post("/v1/reversals", json=body)
+        again = await partner.post("/v1/reversals", json=body)
+        listed = (await partner.get("/v1/reversals", params={"customer_id": "c1"})).json()["reversals"]
+        stats = (await partner.get("/sim/stats")).json()
+    assert (unknown.status_code, mismatched.status_code) == (404, 409)
+    assert first.status_code == 201 and again.status_code == 200 and first.json() == again.json()
+    assert first.json()["reversal_id"].startswith("rv_") and first.json()["points"] == 7
+    assert [r["order_id"] for r in listed] == [body["order_id"]]
+    assert (stats["reversals_accepted"], stats["reversals_replayed"], stats["unknown_credits"]) == (1, 1, 1)

@@ -1,4 +1,5 @@
-"""A simulated loyalty partner (rewards/CRM API told about every credit): slow and flaky on demand, idempotent."""
+"""A simulated loyalty partner (rewards/CRM API told about every credit and reversal): slow and flaky on demand,
+idempotent."""
 
 from .app import create_app
 from .settings import PartnerSimSettings

@@ -1,8 +1,12 @@
-"""The provider's HTTP API: `POST /v1/charges` (idempotent by key), `GET /v1/charges`, `GET /health`, and
-`GET /sim/stats` (how each charge request was answered: what a test of a fault storm reports).
+"""The provider's HTTP API: `POST /v1/charges` (idempotent by key), `GET /v1/charges?idempotency_key=|order_id=`,
+`POST /v1/refunds` (idempotent by key), `GET /health`, and `GET /sim/stats` (how each request was answered:
+what a test of a fault storm reports).
 
-Test tokens decide the outcome, as real providers' sandboxes do. Faults (latency, 500s, 429s) come
-before any charge, so a retried request can never be charged twice.
+Test tokens decide the outcome, as real providers' sandboxes do. Most faults (500s, 429s) come before any
+charge. One does not: `timeout_after_charge_rate` takes the money and then answers only after the client has
+given up (or drops the connection), the answer a real provider gives when its response is lost on the way.
+While a request with a key is being processed (including that late answer), another request with the same key
+gets 409, as real providers answer concurrent requests with one idempotency key.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import Receive, Scope, Send
 
 from shop_devtools.third_party_sim import sim_error
 
 from .settings import ProviderSimSettings
 
-__all__ = ["ChargeLedger", "ChargeRequest", "RequestStats", "create_app"]
+__all__ = ["ChargeLedger", "ChargeRequest", "RefundRequest", "RequestStats", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,15 @@ class ChargeRequest(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
     token: str = Field(min_length=1, max_length=255)
     idempotency_key: str = Field(min_length=1, max_length=255)
+    # Free-form labels kept with the charge (the shop sends its order id), as real providers' metadata.
+    metadata: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class RefundRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    charge_id: str = Field(min_length=1, max_length=255)
+    idempotency_key: str = Field(min_length=1, max_length=255)
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,8 @@ class ChargeLedger:
 
     results: dict[str, ChargeResult] = field(default_factory=dict)
     charges: list[dict[str, Any]] = field(default_factory=list)
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # by the refund's idempotency key
+    in_flight: set[str] = field(default_factory=set)  # keys whose request is being processed
 
     def charge(self, request: ChargeRequest) -> tuple[ChargeResult, bool]:
         """Decide and record the outcome once per key; returns (result, replayed).
@@ -78,6 +94,8 @@ class ChargeLedger:
                 "amount": str(request.amount),
                 "currency": request.currency,
                 "status": "succeeded",
+                "metadata": dict(request.metadata),
+                "refunded": False,
                 "created_at": datetime.now(UTC).isoformat(),
             }
             self.charges.append(charge)
@@ -87,6 +105,27 @@ class ChargeLedger:
             result = ChargeResult(request, 402, {"status": "declined", "decline_code": decline_code})
         self.results[request.idempotency_key] = result
         return result, False
+
+    def refund(self, request: RefundRequest) -> dict[str, Any] | None:
+        """The refund for this key (made once); None when there is no such charge."""
+        previous = self.refunds.get(request.idempotency_key)
+        if previous is not None:
+            return previous
+        charge = next((c for c in self.charges if c["charge_id"] == request.charge_id), None)
+        if charge is None:
+            return None
+        charge["refunded"] = True
+        refund = {"refund_id": f"re_{uuid.uuid4().hex[:24]}", "charge_id": charge["charge_id"], "status": "succeeded"}
+        self.refunds[request.idempotency_key] = refund
+        return refund
+
+
+class DroppedConnection(Response):
+    """Starts the answer, then fails: the server closes the connection and the client never gets a status."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"100")]})
+        raise ConnectionAbortedError("simulated: the connection dropped after the charge")
 
 
 @dataclass
@@ -100,6 +139,10 @@ class RequestStats:
     declined: int = 0  # 402, first answers
     replayed: int = 0  # the first answer given again for a known key
     conflicts: int = 0  # 409, a key reused with other parameters
+    in_flight_conflicts: int = 0  # 409, a request whose key is still being processed
+    answered_late: int = 0  # charged, then answered only after the client's timeout
+    dropped: int = 0  # charged, then the connection closed without an answer
+    refunds: int = 0
 
     def count(self, result: ChargeResult, replayed: bool) -> None:
         if replayed:
@@ -120,7 +163,19 @@ def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
     app.state.stats = stats
 
     @app.post("/v1/charges")
-    async def create_charge(request: ChargeRequest) -> JSONResponse:
+    async def create_charge(request: ChargeRequest) -> Response:
+        key = request.idempotency_key
+        if key in ledger.in_flight:
+            stats.requests += 1
+            stats.in_flight_conflicts += 1
+            return sim_error(409, "idempotency_key_in_use", "a request with this key is still being processed")
+        ledger.in_flight.add(key)
+        try:
+            return await _answer_charge(request)
+        finally:
+            ledger.in_flight.discard(key)
+
+    async def _answer_charge(request: ChargeRequest) -> Response:
         await asyncio.sleep(settings.latency_ms / 1000)
         stats.requests += 1
         # One draw per request keeps a seeded run reproducible whatever the rates are.
@@ -142,12 +197,36 @@ def create_app(settings: ProviderSimSettings | None = None) -> FastAPI:
             extra={"idempotency_key": request.idempotency_key, "status_code": result.status_code, "replayed": replayed},
         )
         headers = {"Idempotent-Replayed": "true"} if replayed else None
-        return JSONResponse(status_code=result.status_code, content=result.body, headers=headers)
+        response = JSONResponse(status_code=result.status_code, content=result.body, headers=headers)
+        if not replayed and result.status_code == 201 and faults.random() < settings.timeout_after_charge_rate:
+            # The money is taken; the answer is lost. Either it comes after the client gave up, or never.
+            if faults.random() < settings.drop_share:
+                stats.dropped += 1
+                return DroppedConnection()
+            stats.answered_late += 1
+            await asyncio.sleep(settings.late_answer_ms / 1000)
+        return response
 
     @app.get("/v1/charges")
-    async def list_charges(idempotency_key: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        charges = [c for c in ledger.charges if idempotency_key is None or c["idempotency_key"] == idempotency_key]
+    async def list_charges(
+        idempotency_key: str | None = None, order_id: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        charges = [
+            c
+            for c in ledger.charges
+            if (idempotency_key is None or c["idempotency_key"] == idempotency_key)
+            and (order_id is None or c["metadata"].get("order_id") == order_id)
+        ]
         return {"charges": charges}
+
+    @app.post("/v1/refunds")
+    async def create_refund(request: RefundRequest) -> JSONResponse:
+        await asyncio.sleep(settings.latency_ms / 1000)
+        refund = ledger.refund(request)
+        if refund is None:
+            return sim_error(404, "resource_missing", "no such charge")
+        stats.refunds = len(ledger.refunds)
+        return JSONResponse(status_code=201, content=refund)
 
     @app.get("/sim/stats")
     async def request_stats() -> dict[str, int]:

@@ -202,7 +202,19 @@ locals {
     }
   }
 
-  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms)
+  # The services' own metrics (EMF lines in their logs, namespace var.application_metrics_namespace). Each is
+  # sent only when its event happens, so no data is the healthy case: not breaching.
+  application_alarms = {
+    # Money taken for an order the shop had reported failed: payment found the late charge and refunded it
+    # (services/payment/.../handlers.py). Someone must look: the customer saw a charge and a refund.
+    "payment/late-charge-refunded" = merge(local.any_occurrence, {
+      name        = "${var.name_prefix}payment-late-charge-refunded"
+      description = "Payment found a charge for a payment it had reported failed (provider_unavailable) and refunded it. Check the provider's dashboard and tell the customer."
+      metrics     = tomap({ m = { namespace = var.application_metrics_namespace, metric_name = "LateChargeRefunded", stat = "Sum", dimensions = tomap({ Service = "payment" }) } })
+    })
+  }
+
+  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms, local.application_alarms)
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

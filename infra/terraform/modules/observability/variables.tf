@@ -112,3 +112,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "application_metrics_namespace" {
+  description = "CloudWatch namespace of the services' own EMF metrics (shop_shared.observability.metrics.METRICS_NAMESPACE)."
+  type        = string
+  default     = "Shop"
+}

@@ -59,8 +59,8 @@ locals {
 
   # The actions the service and shared code call on each kind of reference, and nothing else:
   #   bus           - shop_shared.messaging.publisher: PutEvents.
-  #   table         - repositories: GetItem, PutItem, UpdateItem, Query (orders by customer, notifications),
-  #                   Scan (payment's pending sweep, loyalty's segment scan, the outbox relay), DescribeTable
+  #   table         - repositories: GetItem, PutItem, UpdateItem, Query (orders by customer, notifications,
+  #                   payment's due-work index), Scan (loyalty's segment scan, the outbox relay), DescribeTable
   #                   (loyalty's account count); TransactWriteItems is authorised per item as Put/Update.
   #                   Nobody calls DeleteItem or a ConditionCheck, so neither is granted.
   #   queue         - shop_shared.messaging: GetQueueUrl (bootstrap), GetQueueAttributes, ReceiveMessage,

@@ -13,15 +13,20 @@ class LoyaltySettings(QueueConsumerSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", frozen=True, extra="ignore")
 
     port: int = Field(default=8002, ge=1, le=65535)
-    order_events_queue: str = Field(description="SQS queue (name) the order.created rule delivers into.")
+    order_events_queue: str = Field(
+        description="SQS queue (name) the order.created and payment.failed rules deliver into."
+    )
     accounts_table: str = Field(description="DynamoDB table of loyalty accounts (hash key customer_id).")
-    ledger_table: str = Field(description="DynamoDB table of credited orders (hash key order_id).")
+    ledger_table: str = Field(description="DynamoDB table of credits and reversals (hash key order_id).")
     partner_url: str = Field(
-        default="http://127.0.0.1:8011", description="Base URL of the loyalty partner's API, told about every credit."
+        default="http://127.0.0.1:8011",
+        description="Base URL of the loyalty partner's API, told about every credit and reversal.",
     )
     partner_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     partner_read_timeout_seconds: float = Field(default=5.0, gt=0)
     partner_max_attempts: int = Field(default=4, ge=1, le=20, description="Tries per message; then it is redelivered.")
     partner_backoff_initial_seconds: float = Field(default=0.2, ge=0)
     partner_backoff_max_seconds: float = Field(default=2.0, ge=0)
-    credit_max_attempts: int = Field(default=5, ge=1, le=20, description="Tries of a credit lost to a concurrent one.")
+    credit_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries of a credit or reversal lost to a concurrent write."
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from shop_shared.contracts import LoyaltyTier
 
-from shop_loyalty.domain import Credit, month_of, qualifying_points
+from shop_loyalty.domain import Credit, Reversal, month_of, qualifying_points
 from shop_loyalty.ports import AccountRepository
 
 __all__ = ["LoyaltySummary", "loyalty_summary"]
@@ -21,6 +21,8 @@ class LoyaltySummary(BaseModel):
     tier_as_of: str | None
     qualifying_points: int
     recent_credits: list[Credit]
+    # Orders whose payment failed after their credit: the points they gave are taken back (newest first).
+    recent_reversals: list[Reversal]
 
 
 async def loyalty_summary(
@@ -37,4 +39,5 @@ async def loyalty_summary(
         tier_as_of=account.tier_as_of,
         qualifying_points=qualifying_points(account, month_of(clock())),
         recent_credits=account.recent_credits,
+        recent_reversals=account.recent_reversals,
     )

@@ -1,4 +1,4 @@
-"""Fixtures of the loyalty unit tests: an order.created envelope factory and loyalty in memory."""
+"""Fixtures of the loyalty unit tests: order.created and payment.failed envelope factories, loyalty in memory."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from shop_loyalty.adapters.memory import InMemoryLoyalty
-from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
+from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
 
 OrderEvent = Callable[..., EventEnvelope[Any]]
 
@@ -34,6 +34,24 @@ def order_created() -> OrderEvent:
             contact_ciphertext="Y2lwaGVy",
         )
         return new_envelope(order, correlation_id=order.order_id, occurred_at=at or datetime(2025, 3, 14, tzinfo=UTC))
+
+    return build
+
+
+@pytest.fixture
+def payment_failed() -> Callable[..., EventEnvelope[Any]]:
+    """The `payment.failed` of an order (an `order_created` envelope), a few seconds after it by default."""
+
+    def build(order: EventEnvelope[Any], *, at: datetime | None = None) -> EventEnvelope[Any]:
+        failure = PaymentFailed(
+            payment_id=f"pay-{uuid.uuid4()}",
+            order_id=order.data.order_id,
+            customer_id=order.data.customer_id,
+            amount=order.data.total,
+            currency=order.data.currency,
+            reason_code="card_declined",
+        )
+        return new_envelope(failure, correlation_id=order.data.order_id, occurred_at=at or order.metadata.occurred_at)
 
     return build
 

@@ -84,3 +84,40 @@ def test_requalify_downgrades_when_points_leave_the_window() -> None:
     change = account.requalify("2025-03")
     assert change is not None
     assert (change.previous_tier, change.new_tier, change.is_upgrade) == ("GOLD", "SILVER", False)
+
+
+def test_reverse_takes_back_the_credit_from_balance_and_its_month() -> None:
+    account = LoyaltyAccount(customer_id="c")
+    account.credit("o1", 120, "2025-03", AT)
+    account.credit("o2", 30, "2025-04", AT)
+    assert account.reverse("o1", 120, "2025-03", AT)
+    assert account.points_balance == 30
+    assert account.points_by_month == {"2025-03": 0, "2025-04": 30}
+    assert [(r.order_id, r.points, r.month) for r in account.recent_reversals] == [("o1", 120, "2025-03")]
+
+
+def test_reverse_twice_changes_nothing_and_a_reversed_order_is_not_credited_again() -> None:
+    account = LoyaltyAccount(customer_id="c")
+    account.credit("o1", 120, "2025-03", AT)
+    account.reverse("o1", 120, "2025-03", AT)
+    before = account.model_copy(deep=True)
+    assert not account.reverse("o1", 120, "2025-03", AT)
+    account.recent_credits = []  # even once the credit is no longer among the recent ones
+    assert not account.credit("o1", 120, "2025-03", AT)
+    assert account.points_balance == before.points_balance == 0
+
+
+def test_reverse_of_spent_points_leaves_a_debt_that_the_next_credit_repays() -> None:
+    # Points spent elsewhere are modelled by a lower balance: the reversal still takes back everything.
+    account = LoyaltyAccount(customer_id="c", points_balance=20, points_by_month={"2025-03": 100})
+    assert account.reverse("o1", 100, "2025-03", AT)
+    assert account.points_balance == -80
+    assert account.points_by_month == {"2025-03": 0}
+    account.credit("o2", 100, "2025-04", AT)
+    assert account.points_balance == 20
+
+
+def test_reverse_of_a_forgotten_month_only_touches_the_balance() -> None:
+    account = LoyaltyAccount(customer_id="c", points_balance=50, points_by_month={"2025-03": 50})
+    assert account.reverse("o-old", 10, "2022-01", AT)
+    assert (account.points_balance, account.points_by_month) == (40, {"2025-03": 50})

@@ -37,3 +37,31 @@ def test_ledger_entry_is_written_only_if_absent() -> None:
     )["Put"]
     assert put["ConditionExpression"] == "attribute_not_exists(order_id)"
     assert from_item(put["Item"])["points"] == 12
+
+
+def test_reversal_is_its_own_entry_written_only_if_absent() -> None:
+    put = DynamoDbLedger("ledger").reversal_item(
+        order_id="o1", customer_id="c1", points=12, month="2025-03", credited=True, reversed_at=AT, event_id="e2"
+    )["Put"]
+    assert put["ConditionExpression"] == "attribute_not_exists(order_id)"
+    assert from_item(put["Item"]) | {"reversed_at": None} == {
+        "order_id": "o1#reversal",
+        "kind": "reversal",
+        "reverses_order_id": "o1",
+        "customer_id": "c1",
+        "points": 12,
+        "month": "2025-03",
+        "credited": True,
+        "reversed_at": None,
+        "event_id": "e2",
+    }
+
+
+def test_credit_and_tombstone_each_check_the_other_entry_is_absent() -> None:
+    ledger = DynamoDbLedger("ledger")
+    assert ledger.not_reversed_item("o1")["ConditionCheck"] == {
+        "TableName": "ledger",
+        "Key": {"order_id": {"S": "o1#reversal"}},
+        "ConditionExpression": "attribute_not_exists(order_id)",
+    }
+    assert ledger.not_credited_item("o1")["ConditionCheck"]["Key"] == {"order_id": {"S": "o1"}}

@@ -40,22 +40,26 @@ def accounts() -> InMemoryAccounts:
     )
     account.points_balance = 1250
     account.credit("o1", 30, "2025-03", NOW)
+    account.reverse("o0", 200, "2025-03", NOW)  # an earlier order whose payment failed
     store.put(account)
     return store
 
 
-async def test_get_loyalty_shows_balance_tier_and_qualifying_points(accounts: InMemoryAccounts) -> None:
+async def test_get_loyalty_shows_balance_tier_qualifying_points_and_reversals(accounts: InMemoryAccounts) -> None:
     async with _client(accounts) as client:
         response = await client.get("/customers/c1/loyalty")
     assert response.status_code == 200
     assert response.json() == {
         "customer_id": "c1",
-        "points_balance": 1280,
+        "points_balance": 1080,
         "tier": "SILVER",
         "tier_as_of": "2025-02",
         # 2024-03 is outside the 12 months up to March 2025.
-        "qualifying_points": 1230,
+        "qualifying_points": 1030,
         "recent_credits": [{"order_id": "o1", "points": 30, "month": "2025-03", "credited_at": "2025-03-14T12:00:00Z"}],
+        "recent_reversals": [
+            {"order_id": "o0", "points": 200, "month": "2025-03", "reversed_at": "2025-03-14T12:00:00Z"}
+        ],
     }
 
 

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryTransactions
 from shop_loyalty.domain import LoyaltyAccount
-from shop_loyalty.handlers import ConcurrentUpdate, credit_order_points
+from shop_loyalty.handlers import ConcurrentUpdate, CreditOutcome, credit_order_points
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
 OrderEvent = Callable[..., Any]  # the `order_created` fixture
 
 
-async def _credit(event: object, loyalty: InMemoryLoyalty, transactions: InMemoryTransactions | None = None) -> bool:
+async def _credit(
+    event: object, loyalty: InMemoryLoyalty, transactions: InMemoryTransactions | None = None
+) -> CreditOutcome:
     return await credit_order_points(
         event,  # type: ignore[arg-type]
         accounts=loyalty.accounts,
@@ -28,7 +30,7 @@ async def _credit(event: object, loyalty: InMemoryLoyalty, transactions: InMemor
 
 async def test_first_order_opens_the_account(order_created: OrderEvent, loyalty: InMemoryLoyalty) -> None:
     event = order_created(customer_id="c1", total="1200.00")
-    assert await _credit(event, loyalty)
+    assert await _credit(event, loyalty) is CreditOutcome.CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None
     assert (account.points_balance, account.points_by_month, account.version) == (1200, {"2025-03": 1200}, 1)
@@ -37,8 +39,8 @@ async def test_first_order_opens_the_account(order_created: OrderEvent, loyalty:
 
 async def test_the_same_order_twice_credits_once(order_created: OrderEvent, loyalty: InMemoryLoyalty) -> None:
     event = order_created(customer_id="c1", total="99.99")
-    assert await _credit(event, loyalty)
-    assert not await _credit(event, loyalty)
+    assert await _credit(event, loyalty) is CreditOutcome.CREDITED
+    assert await _credit(event, loyalty) is CreditOutcome.ALREADY_CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None and account.points_balance == 99
     assert list(loyalty.tables.ledger) == [event.data.order_id]
@@ -52,7 +54,7 @@ async def test_an_order_credited_long_ago_is_caught_by_the_ledger(
     await _credit(old, loyalty)
     for _ in range(12):  # pushes `old` out of the recent credits
         await _credit(order_created(customer_id="c1", total="1"), loyalty)
-    assert not await _credit(old, loyalty)
+    assert await _credit(old, loyalty) is CreditOutcome.ALREADY_CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None and account.points_balance == 22
     assert loyalty.transactions.cancelled == 1
@@ -69,7 +71,8 @@ async def test_a_concurrent_credit_is_retried_on_the_fresh_account(
         loyalty.tables.ledger["other-order"] = {"order_id": "other-order"}
 
     transactions = InMemoryTransactions(loyalty.tables, before_write=concurrent_credit)
-    assert await _credit(order_created(customer_id="c1", total="700"), loyalty, transactions)
+    outcome = await _credit(order_created(customer_id="c1", total="700"), loyalty, transactions)
+    assert outcome is CreditOutcome.CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None
     assert (account.points_balance, account.version) == (1200, 2)

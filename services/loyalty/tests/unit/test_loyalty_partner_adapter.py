@@ -77,3 +77,25 @@ async def test_a_refused_request_is_not_retried() -> None:
             await adapter.report_credit(customer_id="c1", order_id="order-1", points=6)  # other values: 409
         stats = (await client.get("/sim/stats")).json()
     assert stats["conflicts"] == 1 and stats["requests"] == 2
+
+
+async def test_a_reversal_is_retried_through_failures_and_counted_once() -> None:
+    adapter, client = _partner(max_attempts=30, error_rate=0.5, seed=3)
+    async with client:
+        await adapter.report_credit(customer_id="c1", order_id="order-1", points=5)
+        await adapter.report_reversal(customer_id="c1", order_id="order-1", points=5)
+        await adapter.report_reversal(customer_id="c1", order_id="order-1", points=5)  # told again
+        stats = (await client.get("/sim/stats")).json()
+        reversals = (await client.get("/v1/reversals", params={"customer_id": "c1"})).json()["reversals"]
+    assert stats["errors"] > 0
+    assert (stats["reversals_accepted"], stats["reversals_replayed"]) == (1, 1)
+    assert [(r["order_id"], r["points"]) for r in reversals] == [("order-1", 5)]
+
+
+async def test_a_reversal_of_a_credit_the_partner_never_heard_of_is_refused() -> None:
+    adapter, client = _partner(max_attempts=5)
+    async with client:
+        with pytest.raises(PartnerRejected, match="order-unknown"):
+            await adapter.report_reversal(customer_id="c1", order_id="order-unknown", points=5)
+        stats = (await client.get("/sim/stats")).json()
+    assert stats["unknown_credits"] == 1 and stats["requests"] == 1

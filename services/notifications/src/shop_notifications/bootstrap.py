@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
@@ -15,6 +15,7 @@ from shop_shared.messaging import service_consumer_options
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
 from shop_notifications.adapters.email import SesEmailSender
+from shop_notifications.adapters.metrics import EmfDeliveryMetrics
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
 from shop_notifications.domain.contact import Channel
@@ -22,7 +23,7 @@ from shop_notifications.entrypoints.worker import build_consumer
 from shop_notifications.handlers import Dependencies
 from shop_notifications.settings import NotificationsSettings
 
-__all__ = ["BackgroundLoop", "NotificationsGraph", "bootstrap"]
+__all__ = ["BackgroundLoop", "NotificationsGraph", "bootstrap", "open_sender_client"]
 
 BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -40,8 +41,8 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
     kms = await open_client(stack, session, "kms")
-    sns = await open_client(stack, session, "sns")
-    ses = await open_client(stack, session, "ses")
+    sns = await open_sender_client(stack, session, "sns", send_timeout_seconds=settings.send_timeout_seconds)
+    ses = await open_sender_client(stack, session, "ses", send_timeout_seconds=settings.send_timeout_seconds)
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
     queue_url: str = (await sqs.get_queue_url(QueueName=settings.events_queue))["QueueUrl"]
 
@@ -50,8 +51,23 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         decryptor=KmsContactDecryptor(kms, settings.contact_key_id),
         notifications=DynamoDbNotificationRepository(dynamodb, settings.table),
         senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
-        sending_lease=timedelta(seconds=settings.sending_lease_seconds),
+        sending_lease=settings.sending_lease,
+        send_timeout=settings.send_timeout,
+        metrics=EmfDeliveryMetrics(),
     )
     options = service_consumer_options("notifications", settings.events_queue, settings)
     consumer = build_consumer(sqs, queue_url, deps, **options)
     return NotificationsGraph(deps=deps, loops={"events-consumer": consumer.run})
+
+
+async def open_sender_client(
+    stack: AsyncExitStack, session: aioboto3.Session, service: str, *, send_timeout_seconds: float
+) -> Any:
+    """A client for SNS or SES that makes one attempt per call.
+
+    botocore's standard retry mode would resend a timed-out or 5xx publish by itself: a duplicate whatever
+    the template's policy (adapters/send_errors.py). The handler's asyncio.timeout bounds the whole call;
+    the read timeout is the same, so botocore reports a silent provider before it.
+    """
+    # botocore's `max_attempts` counts retries (the first attempt not included): 0 is one attempt.
+    return await open_client(stack, session, service, read_timeout=send_timeout_seconds, max_attempts=0)

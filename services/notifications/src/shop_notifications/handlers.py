@@ -1,7 +1,12 @@
-"""One handler per consumed event: find the contact, render the template, send it exactly once."""
+"""One handler per consumed event: find the contact, render the template, send it once.
+
+"Once" holds unless a send's outcome is unknown (a timeout, a dropped connection, a crash mid-send); then
+the template's DeliveryPolicy decides between "maybe never" and "maybe twice" (domain/templates.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,13 +17,25 @@ from shop_shared.contracts import EventEnvelope, LoyaltyTierChanged, OrderCreate
 
 from shop_notifications.domain import templates
 from shop_notifications.domain.contact import Channel, Contact
-from shop_notifications.domain.exceptions import ContactNotFound, NotificationInProgress, SendRejected
-from shop_notifications.domain.notification import ClaimOutcome, new_notification
-from shop_notifications.domain.templates import RenderedMessage
-from shop_notifications.ports import ContactDecryptor, ContactDirectory, MessageSender, NotificationRepository
+from shop_notifications.domain.exceptions import (
+    ContactNotFound,
+    NotificationInProgress,
+    ProviderUnreachable,
+    SendRejected,
+)
+from shop_notifications.domain.notification import ClaimOutcome, Notification, lease_outlives_send, new_notification
+from shop_notifications.domain.templates import DELIVERY_POLICIES, DeliveryPolicy, RenderedMessage, TemplateName
+from shop_notifications.ports import (
+    ContactDecryptor,
+    ContactDirectory,
+    DeliveryMetrics,
+    MessageSender,
+    NotificationRepository,
+)
 
 __all__ = [
     "Dependencies",
+    "NoDeliveryMetrics",
     "deliver",
     "handle_order_created",
     "handle_payment_failed",
@@ -38,9 +55,21 @@ class Dependencies:
     decryptor: ContactDecryptor
     notifications: NotificationRepository
     senders: Mapping[Channel, MessageSender]
-    # Shorter than the queue's visibility timeout, so a redelivery after a crash always takes over.
+    # At most half the queue's visibility timeout, so the first redelivery after a crash finds the claim stale;
+    # at least the send timeout plus a margin, so a claim never goes stale while its holder may still send.
     sending_lease: timedelta = timedelta(seconds=30)
+    send_timeout: timedelta = timedelta(seconds=10)
+    metrics: DeliveryMetrics = field(default_factory=lambda: NoDeliveryMetrics())
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def __post_init__(self) -> None:
+        if not lease_outlives_send(self.sending_lease, self.send_timeout):
+            raise ValueError(f"sending lease {self.sending_lease} does not outlive send timeout {self.send_timeout}")
+
+
+class NoDeliveryMetrics:
+    async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
+        return None
 
 
 async def handle_order_created(envelope: EventEnvelope[OrderCreated], deps: Dependencies) -> None:
@@ -77,8 +106,14 @@ async def contact_on_file(customer_id: str, deps: Dependencies) -> Contact:
 async def deliver(
     envelope: EventEnvelope[Any], customer_id: str, contact: Contact, message: RenderedMessage, deps: Dependencies
 ) -> None:
-    """Claim the record, send, then record the outcome: a duplicate delivery never sends again."""
+    """Claim the record, send, then record the outcome; what an ambiguous send becomes is the template's policy.
+
+    A definite failure (the provider refused, or was never reached) is recorded FAILED and raised, so the
+    redelivery sends it. An ambiguous one (timeout, dropped connection, 5xx) is resent only at least once;
+    at most once it is recorded UNKNOWN and the event counts as handled.
+    """
     now = deps.clock()
+    policy = DELIVERY_POLICIES[message.template]
     notification = new_notification(
         customer_id=customer_id,
         event_id=str(envelope.metadata.event_id),
@@ -87,34 +122,88 @@ async def deliver(
         message=message,
         now=now,
     )
+    notification_id = notification.notification_id
     log_context = {
         "customer_id": customer_id,
-        "notification_id": notification.notification_id,
+        "notification_id": notification_id,
         "channel": str(contact.channel),
+        "template": str(message.template),
+        "policy": str(policy),
     }
-    outcome = await deps.notifications.claim(notification, stale_before=now - deps.sending_lease)
-    if outcome is ClaimOutcome.ALREADY_SENT:
-        logger.info("notification already sent; duplicate delivery ignored", extra=log_context)
+    outcome = await deps.notifications.claim(notification, stale_before=now - deps.sending_lease, policy=policy)
+    if outcome in (ClaimOutcome.ALREADY_SENT, ClaimOutcome.ALREADY_UNKNOWN):
+        logger.info(
+            "notification already settled; duplicate delivery ignored", extra={**log_context, "outcome": outcome}
+        )
         return
     if outcome is ClaimOutcome.IN_PROGRESS:
-        raise NotificationInProgress(f"notification {notification.notification_id} is being sent by another delivery")
+        raise NotificationInProgress(f"notification {notification_id} is being sent by another delivery")
+    if outcome is ClaimOutcome.ABANDONED:
+        # The delivery that claimed it died mid-send: the message may have gone out. Not resent.
+        logger.error("notification send outcome unknown (claim left by a dead delivery); not resent", extra=log_context)
+        await deps.metrics.ambiguous_send(message.template, policy)
+        return
+    if outcome is ClaimOutcome.RESUMED:
+        logger.warning("resending a notification whose earlier send may have gone out", extra=log_context)
+        await deps.metrics.ambiguous_send(message.template, policy)
     try:
-        provider_message_id = await deps.senders[contact.channel].send(contact.address, message)
+        # Bounded, so the claim (sending_lease >= send_timeout + margin) never goes stale while we send.
+        async with asyncio.timeout(deps.send_timeout.total_seconds()):
+            provider_message_id = await deps.senders[contact.channel].send(contact.address, message)
     except Exception as error:
-        await _record_failure(customer_id, notification.notification_id, error, deps)
-        raise
+        await _record_failure(notification, policy, error, deps, log_context)
+        if _definitely_not_sent(error) or policy is DeliveryPolicy.AT_LEAST_ONCE:
+            raise  # the redelivery sends it (again)
+        return  # at most once: recorded UNKNOWN, the event is handled
     await deps.notifications.mark_sent(
-        customer_id, notification.notification_id, provider_message_id=provider_message_id, sent_at=deps.clock()
+        customer_id, notification_id, provider_message_id=provider_message_id, sent_at=deps.clock()
     )
     logger.info("notification sent", extra=log_context)
 
 
-async def _record_failure(customer_id: str, notification_id: str, error: Exception, deps: Dependencies) -> None:
+def _definitely_not_sent(error: Exception) -> bool:
+    """Only what the senders prove; anything else (our timeout, an unexpected error) may have sent it."""
+    return isinstance(error, SendRejected | ProviderUnreachable)
+
+
+def _describe(error: Exception) -> str:
     description = type(error).__name__
-    if isinstance(error, SendRejected):
-        description = f"{description}: {error.code}"
-    try:
-        await deps.notifications.mark_failed(customer_id, notification_id, error=description, failed_at=deps.clock())
-    except Exception:
-        # The send error is what matters; the redelivery finds the record SENDING and takes over later.
-        logger.warning("could not record the failed send", exc_info=True, extra={"notification_id": notification_id})
+    code = getattr(error, "code", None)  # the senders' errors carry a code, never the provider's text
+    return f"{description}: {code}" if isinstance(code, str) else description
+
+
+async def _record_failure(
+    notification: Notification,
+    policy: DeliveryPolicy,
+    error: Exception,
+    deps: Dependencies,
+    log_context: dict[str, str],
+) -> None:
+    customer_id, notification_id = notification.customer_id, notification.notification_id
+    description = _describe(error)
+    if _definitely_not_sent(error):
+        try:
+            await deps.notifications.mark_failed(
+                customer_id, notification_id, error=description, failed_at=deps.clock()
+            )
+        except Exception:
+            # The send error is what matters. Left SENDING, the record looks like a crash mid-send once the
+            # lease has expired: resent at least once, abandoned (a miss) at most once.
+            logger.warning("could not record the failed send", exc_info=True, extra=log_context)
+        return
+    await deps.metrics.ambiguous_send(notification.template, policy)
+    if policy is DeliveryPolicy.AT_LEAST_ONCE:
+        logger.warning("send outcome unknown; will be resent", extra={**log_context, "error": description})
+        try:
+            await deps.notifications.mark_failed(
+                customer_id, notification_id, error=f"maybe sent, resending: {description}", failed_at=deps.clock()
+            )
+        except Exception:
+            # Left SENDING: the redelivery resends once the lease has expired.
+            logger.warning("could not record the ambiguous send", exc_info=True, extra=log_context)
+        return
+    logger.error("send outcome unknown; not resent (at most once)", extra={**log_context, "error": description})
+    # Not caught: left SENDING, the redelivery records UNKNOWN once the lease has expired (and never resends).
+    await deps.notifications.mark_unknown(
+        customer_id, notification_id, error=f"maybe sent, not resent: {description}", failed_at=deps.clock()
+    )

@@ -7,9 +7,9 @@ from typing import Protocol
 
 from shop_notifications.domain.contact import Contact
 from shop_notifications.domain.notification import ClaimOutcome, Notification
-from shop_notifications.domain.templates import RenderedMessage
+from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 
-__all__ = ["ContactDecryptor", "ContactDirectory", "MessageSender", "NotificationRepository"]
+__all__ = ["ContactDecryptor", "ContactDirectory", "DeliveryMetrics", "MessageSender", "NotificationRepository"]
 
 
 class ContactDirectory(Protocol):
@@ -29,15 +29,24 @@ class ContactDecryptor(Protocol):
 
 
 class NotificationRepository(Protocol):
-    async def claim(self, notification: Notification, *, stale_before: datetime) -> ClaimOutcome:
-        """Record the notification as SENDING if `is_claimable`, atomically; else say why not."""
+    async def claim(
+        self, notification: Notification, *, stale_before: datetime, policy: DeliveryPolicy
+    ) -> ClaimOutcome:
+        """Apply `claim_outcome` atomically: record SENDING when it says CLAIMED or RESUMED, UNKNOWN when
+        it says ABANDONED; return what it says."""
         ...
 
     async def mark_sent(
         self, customer_id: str, notification_id: str, *, provider_message_id: str, sent_at: datetime
     ) -> None: ...
 
-    async def mark_failed(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None: ...
+    async def mark_failed(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        """FAILED (the next delivery sends it), unless it is SENT already."""
+        ...
+
+    async def mark_unknown(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        """UNKNOWN (never sent again), unless it is SENT already."""
+        ...
 
     async def list_for_customer(self, customer_id: str) -> list[Notification]:
         """Every notification of the customer, newest first."""
@@ -46,5 +55,15 @@ class NotificationRepository(Protocol):
 
 class MessageSender(Protocol):
     async def send(self, address: str, message: RenderedMessage) -> str:
-        """Send and return the provider's message id; raise SendRejected when the provider refuses."""
+        """Send once (no retry inside) and return the provider's message id.
+
+        Raise SendRejected or ProviderUnreachable only when the message was certainly not sent; any other
+        error (SendOutcomeUnknown above all) is taken as "maybe sent".
+        """
+        ...
+
+
+class DeliveryMetrics(Protocol):
+    async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
+        """A send of unknown outcome: abandoned (at most once) or to be resent (at least once)."""
         ...

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import timedelta
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from shop_shared.settings import QueueConsumerSettings
+
+from shop_notifications.domain.notification import SENDING_LEASE_MARGIN, lease_outlives_send
 
 __all__ = ["NotificationsSettings"]
 
@@ -18,8 +22,36 @@ class NotificationsSettings(QueueConsumerSettings):
     contacts_table: str = Field(description="Encrypted contact per customer: hash customer_id.")
     contact_key_id: str = Field(description="KMS key (alias) the contact ciphertexts are encrypted with.")
     email_sender: str = Field(description="SES-verified sender address of customer e-mail.")
+    send_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest one SMS or e-mail send may take; a send cut off here has an unknown outcome.",
+    )
     sending_lease_seconds: float = Field(
         default=30.0,
         gt=0,
-        description="How long a SENDING claim blocks other deliveries; keep it below the queue's visibility timeout.",
+        description=(
+            "How long a SENDING claim blocks other deliveries: at least the send timeout plus "
+            f"{SENDING_LEASE_MARGIN.total_seconds():.0f} s, at most half the queue's visibility timeout."
+        ),
     )
+
+    @model_validator(mode="after")
+    def _lease_outlives_send(self) -> NotificationsSettings:
+        # A lease shorter than a send lets a duplicate delivery take the claim over and send in parallel.
+        if not lease_outlives_send(timedelta(seconds=self.sending_lease_seconds), self.send_timeout):
+            raise ValueError(
+                f"NOTIFICATIONS_SENDING_LEASE_SECONDS ({self.sending_lease_seconds:g}) must be at least "
+                f"NOTIFICATIONS_SEND_TIMEOUT_SECONDS ({self.send_timeout_seconds:g}) + "
+                f"{SENDING_LEASE_MARGIN.total_seconds():g} s, or a duplicate delivery may send while a slow "
+                "send is still under way"
+            )
+        return self
+
+    @property
+    def send_timeout(self) -> timedelta:
+        return timedelta(seconds=self.send_timeout_seconds)
+
+    @property
+    def sending_lease(self) -> timedelta:
+        return timedelta(seconds=self.sending_lease_seconds)

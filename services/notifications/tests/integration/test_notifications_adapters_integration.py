@@ -17,12 +17,13 @@ from shop_notifications.adapters.sms import SnsSmsSender
 from shop_notifications.domain.contact import Channel, Contact
 from shop_notifications.domain.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.domain.notification import ClaimOutcome, NotificationStatus, new_notification
-from shop_notifications.domain.templates import order_confirmed
+from shop_notifications.domain.templates import DeliveryPolicy, order_confirmed
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
 
 LEASE = timedelta(seconds=30)
+AT_LEAST_ONCE, AT_MOST_ONCE = DeliveryPolicy.AT_LEAST_ONCE, DeliveryPolicy.AT_MOST_ONCE
 
 
 @pytest.fixture
@@ -57,8 +58,13 @@ async def test_a_claim_is_taken_once_until_it_fails_or_goes_stale(
     notification = a_notification(unique_customer(), start)
     customer, notification_id = notification.customer_id, notification.notification_id
 
-    assert await repository.claim(notification, stale_before=start - LEASE) is ClaimOutcome.CLAIMED
-    assert await repository.claim(notification, stale_before=start - LEASE) is ClaimOutcome.IN_PROGRESS
+    assert (
+        await repository.claim(notification, stale_before=start - LEASE, policy=AT_LEAST_ONCE) is ClaimOutcome.CLAIMED
+    )
+    assert (
+        await repository.claim(notification, stale_before=start - LEASE, policy=AT_LEAST_ONCE)
+        is ClaimOutcome.IN_PROGRESS
+    )
 
     await repository.mark_failed(customer, notification_id, error="SendRejected: Throttling", failed_at=start)
     [failed] = await repository.list_for_customer(customer)
@@ -66,16 +72,22 @@ async def test_a_claim_is_taken_once_until_it_fails_or_goes_stale(
 
     later = start + timedelta(seconds=5)
     retry = notification.model_copy(update={"claimed_at": later})
-    assert await repository.claim(retry, stale_before=later - LEASE) is ClaimOutcome.CLAIMED
+    assert await repository.claim(retry, stale_before=later - LEASE, policy=AT_LEAST_ONCE) is ClaimOutcome.CLAIMED
     # Stale only after the lease: a delivery that crashed mid-send is taken over.
     much_later = later + LEASE + timedelta(seconds=1)
     takeover = notification.model_copy(update={"claimed_at": much_later})
-    assert await repository.claim(takeover, stale_before=later - LEASE) is ClaimOutcome.IN_PROGRESS
-    assert await repository.claim(takeover, stale_before=much_later - LEASE) is ClaimOutcome.CLAIMED
+    assert (
+        await repository.claim(takeover, stale_before=later - LEASE, policy=AT_LEAST_ONCE) is ClaimOutcome.IN_PROGRESS
+    )
+    assert await repository.claim(takeover, stale_before=much_later - LEASE, policy=AT_LEAST_ONCE) is (
+        ClaimOutcome.RESUMED
+    )
 
     await repository.mark_sent(customer, notification_id, provider_message_id="msg-1", sent_at=much_later)
     await repository.mark_failed(customer, notification_id, error="late", failed_at=much_later)  # never undoes SENT
-    assert await repository.claim(takeover, stale_before=much_later) is ClaimOutcome.ALREADY_SENT
+    assert await repository.claim(takeover, stale_before=much_later, policy=AT_LEAST_ONCE) is (
+        ClaimOutcome.ALREADY_SENT
+    )
 
     [sent] = await repository.list_for_customer(customer)
     assert sent.status is NotificationStatus.SENT
@@ -87,6 +99,45 @@ async def test_a_claim_is_taken_once_until_it_fails_or_goes_stale(
     assert sent.masked_destination == "+1555\u2022\u2022\u20220100"
 
 
+async def test_a_stale_claim_of_an_at_most_once_template_is_recorded_unknown_never_taken_over(
+    clients: dict[str, Any], deployed_topology: DeployedTopology
+) -> None:
+    repository = DynamoDbNotificationRepository(clients["dynamodb"], deployed_topology.name("notifications"))
+    start = datetime.now(UTC)
+    notification = a_notification(unique_customer(), start)
+    customer, notification_id = notification.customer_id, notification.notification_id
+    assert await repository.claim(notification, stale_before=start - LEASE, policy=AT_MOST_ONCE) is ClaimOutcome.CLAIMED
+
+    later = start + LEASE - timedelta(seconds=1)
+    duplicate = notification.model_copy(update={"claimed_at": later})
+    assert await repository.claim(duplicate, stale_before=later - LEASE, policy=AT_MOST_ONCE) is (
+        ClaimOutcome.IN_PROGRESS
+    )
+    much_later = start + LEASE + timedelta(seconds=1)  # the holder died mid-send
+    duplicate = notification.model_copy(update={"claimed_at": much_later})
+    assert await repository.claim(duplicate, stale_before=much_later - LEASE, policy=AT_MOST_ONCE) is (
+        ClaimOutcome.ABANDONED
+    )
+    assert await repository.claim(duplicate, stale_before=much_later, policy=AT_MOST_ONCE) is (
+        ClaimOutcome.ALREADY_UNKNOWN
+    )
+    [record] = await repository.list_for_customer(customer)
+    assert (record.status, record.attempts) == (NotificationStatus.UNKNOWN, 1)
+    assert record.error == "maybe sent, not resent: the sending delivery stopped mid-send"
+
+    # A failed send is still retried at most once too: FAILED means "certainly not sent".
+    other = a_notification(customer, start)
+    await repository.claim(other, stale_before=start - LEASE, policy=AT_MOST_ONCE)
+    await repository.mark_failed(customer, other.notification_id, error="SendRejected: Throttling", failed_at=start)
+    assert await repository.claim(other, stale_before=start - LEASE, policy=AT_MOST_ONCE) is ClaimOutcome.CLAIMED
+    await repository.mark_unknown(customer, other.notification_id, error="maybe sent", failed_at=start)
+    assert await repository.claim(other, stale_before=much_later, policy=AT_MOST_ONCE) is ClaimOutcome.ALREADY_UNKNOWN
+    await repository.mark_sent(customer, notification_id, provider_message_id="late", sent_at=much_later)
+    await repository.mark_unknown(customer, notification_id, error="late", failed_at=much_later)  # never undoes SENT
+    statuses = {item.notification_id: item.status for item in await repository.list_for_customer(customer)}
+    assert statuses == {notification_id: NotificationStatus.SENT, other.notification_id: NotificationStatus.UNKNOWN}
+
+
 async def test_notifications_are_listed_newest_first_and_per_customer(
     clients: dict[str, Any], deployed_topology: DeployedTopology
 ) -> None:
@@ -94,7 +145,7 @@ async def test_notifications_are_listed_newest_first_and_per_customer(
     customer, start = unique_customer(), datetime.now(UTC)
     created = [a_notification(customer, start + timedelta(seconds=offset)) for offset in (2, 0, 1)]
     for notification in created:
-        await repository.claim(notification, stale_before=start)
+        await repository.claim(notification, stale_before=start, policy=AT_MOST_ONCE)
 
     listed = await repository.list_for_customer(customer)
 
@@ -157,7 +208,7 @@ async def test_sms_and_email_reach_localstack(
     assert email["Body"]["text_part"] == message.text
 
 
-async def test_an_unverified_sender_is_a_send_rejected(clients: dict[str, Any]) -> None:
+async def test_an_unverified_sender_is_a_send_rejected(clients: dict[str, Any]) -> None:  # a 4xx: not sent
     sender = SesEmailSender(clients["ses"], f"{uuid.uuid4().hex}@unverified.example")
 
     with pytest.raises(SendRejected) as raised:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 from shop_notifications.domain.contact import Channel, Contact
 from shop_notifications.domain.exceptions import ContactUnreadable, SendRejected
-from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus, is_claimable
-from shop_notifications.domain.templates import RenderedMessage
+from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus, claim_outcome
+from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 from shop_notifications.handlers import Dependencies
 
 FAKE_CIPHERTEXT_PREFIX = "fake-kms:"
@@ -53,18 +54,25 @@ class FakeNotificationRepository:
     def __init__(self) -> None:
         self.records: dict[tuple[str, str], Notification] = {}
 
-    async def claim(self, notification: Notification, *, stale_before: datetime) -> ClaimOutcome:
+    async def claim(
+        self, notification: Notification, *, stale_before: datetime, policy: DeliveryPolicy
+    ) -> ClaimOutcome:
         key = (notification.customer_id, notification.notification_id)
         existing = self.records.get(key)
-        if not is_claimable(existing, stale_before):
+        outcome = claim_outcome(existing, stale_before, policy)
+        if outcome is ClaimOutcome.ABANDONED:
             assert existing is not None
-            return ClaimOutcome.ALREADY_SENT if existing.status is NotificationStatus.SENT else ClaimOutcome.IN_PROGRESS
+            self.records[key] = existing.model_copy(
+                update={"status": NotificationStatus.UNKNOWN, "error": "maybe sent, not resent: stale claim"}
+            )
+        if outcome not in (ClaimOutcome.CLAIMED, ClaimOutcome.RESUMED):
+            return outcome
         if existing is not None:
             notification = notification.model_copy(
                 update={"created_at": existing.created_at, "attempts": existing.attempts + 1, "error": existing.error}
             )
         self.records[key] = notification
-        return ClaimOutcome.CLAIMED
+        return outcome
 
     async def mark_sent(
         self, customer_id: str, notification_id: str, *, provider_message_id: str, sent_at: datetime
@@ -80,11 +88,15 @@ class FakeNotificationRepository:
         )
 
     async def mark_failed(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        self._mark(customer_id, notification_id, NotificationStatus.FAILED, error)
+
+    async def mark_unknown(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        self._mark(customer_id, notification_id, NotificationStatus.UNKNOWN, error)
+
+    def _mark(self, customer_id: str, notification_id: str, status: NotificationStatus, error: str) -> None:
         key = (customer_id, notification_id)
         if self.records[key].status is not NotificationStatus.SENT:
-            self.records[key] = self.records[key].model_copy(
-                update={"status": NotificationStatus.FAILED, "error": error}
-            )
+            self.records[key] = self.records[key].model_copy(update={"status": status, "error": error})
 
     async def list_for_customer(self, customer_id: str) -> list[Notification]:
         mine = [record for (customer, _), record in self.records.items() if customer == customer_id]
@@ -92,19 +104,37 @@ class FakeNotificationRepository:
 
 
 class FakeSender:
-    """Records every attempt; fails the first `failures` attempts."""
+    """Records every attempt; the next attempts raise what `errors` holds (first in, first raised)."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.attempts: list[tuple[str, RenderedMessage]] = []
-        self.failures = 0
+        self.errors: list[BaseException] = []
+        self.hang: asyncio.Event | None = None  # when set: each attempt waits on it (for timeouts)
+
+    @property
+    def failures(self) -> int:
+        return len(self.errors)
+
+    @failures.setter
+    def failures(self, count: int) -> None:
+        self.errors = [SendRejected(self.channel, "Throttling") for _ in range(count)]
 
     async def send(self, address: str, message: RenderedMessage) -> str:
         self.attempts.append((address, message))
-        if self.failures > 0:
-            self.failures -= 1
-            raise SendRejected(self.channel, "Throttling")
+        if self.hang is not None:
+            await self.hang.wait()
+        if self.errors:
+            raise self.errors.pop(0)
         return f"{self.channel}-message-{len(self.attempts)}"
+
+
+class FakeMetrics:
+    def __init__(self) -> None:
+        self.ambiguous: list[tuple[TemplateName, DeliveryPolicy]] = []
+
+    async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
+        self.ambiguous.append((template, policy))
 
 
 @dataclass
@@ -125,6 +155,7 @@ class Harness:
     sms: FakeSender
     email: FakeSender
     clock: FakeClock
+    metrics: FakeMetrics
     deps: Dependencies
 
     @staticmethod
@@ -135,13 +166,15 @@ class Harness:
 @pytest.fixture
 def harness() -> Harness:
     contacts, notifications, clock = FakeContactDirectory(), FakeNotificationRepository(), FakeClock()
-    sms, email = FakeSender(Channel.SMS), FakeSender(Channel.EMAIL)
+    sms, email, metrics = FakeSender(Channel.SMS), FakeSender(Channel.EMAIL), FakeMetrics()
     deps = Dependencies(
         contacts=contacts,
         decryptor=FakeDecryptor(),
         notifications=notifications,
         senders={Channel.SMS: sms, Channel.EMAIL: email},
         sending_lease=timedelta(seconds=30),
+        send_timeout=timedelta(seconds=10),
+        metrics=metrics,
         clock=clock,
     )
-    return Harness(contacts, notifications, sms, email, clock, deps)
+    return Harness(contacts, notifications, sms, email, clock, metrics, deps)

@@ -1,5 +1,7 @@
 """Handlers with in-memory fakes: directory, templates, and the send-once rules of the notification record."""
 
+import asyncio
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,9 +13,12 @@ from shop_notifications.domain.exceptions import (
     ContactNotFound,
     ContactUnreadable,
     NotificationInProgress,
+    ProviderUnreachable,
+    SendOutcomeUnknown,
     SendRejected,
 )
 from shop_notifications.domain.notification import NotificationStatus
+from shop_notifications.domain.templates import DeliveryPolicy, TemplateName
 from shop_notifications.handlers import handle_order_created, handle_payment_failed, handle_tier_changed
 from shop_shared.contracts import (
     EventEnvelope,
@@ -144,20 +149,155 @@ async def test_a_notification_being_sent_by_another_delivery_is_not_sent_again(h
     assert len(harness.sms.attempts) == 1
 
 
-async def test_a_claim_left_by_a_crashed_delivery_is_taken_over_after_the_lease(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
-    notification_id = f"{envelope.metadata.event_id}:order_confirmed"
-    await handle_order_created(envelope, harness.deps)
-    crashed = harness.notifications.records[("cust-1", notification_id)].model_copy(
+def crash_mid_send(harness: Any, customer_id: str, notification_id: str) -> None:
+    """As if the delivery that sent it had died before recording the outcome: the record stays SENDING."""
+    key = (customer_id, notification_id)
+    harness.notifications.records[key] = harness.notifications.records[key].model_copy(
         update={"status": NotificationStatus.SENDING, "claimed_at": harness.clock.now, "sent_at": None}
     )
-    harness.notifications.records[("cust-1", notification_id)] = crashed
-    harness.clock.advance(31)  # the queue's visibility timeout (60 s) is longer than the lease (30 s)
 
+
+async def test_a_claim_left_by_a_crashed_delivery_is_not_resent_when_a_duplicate_is_worse(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)  # order_confirmed: at most once
+    notification_id = f"{envelope.metadata.event_id}:order_confirmed"
+    await handle_order_created(envelope, harness.deps)
+    crash_mid_send(harness, "cust-1", notification_id)
+    harness.clock.advance(29)
+
+    with pytest.raises(NotificationInProgress):  # within the lease it may still be sending
+        await handle_order_created(envelope, harness.deps)
+    harness.clock.advance(2)  # the lease (30 s) has expired: the holder is gone, the outcome unknown
+    await handle_order_created(envelope, harness.deps)
+    await handle_order_created(envelope, harness.deps)  # and one more duplicate
+
+    assert len(harness.sms.attempts) == 1
+    record = harness.notifications.records[("cust-1", notification_id)]
+    assert record.status is NotificationStatus.UNKNOWN
+    assert harness.metrics.ambiguous == [(TemplateName.ORDER_CONFIRMED, DeliveryPolicy.AT_MOST_ONCE)]
+
+
+async def test_a_claim_left_by_a_crashed_delivery_is_resent_when_a_miss_is_worse(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    failed = payment_failed("cust-1")  # payment_failed: at least once
+    notification_id = f"{failed.metadata.event_id}:payment_failed"
+    await handle_payment_failed(failed, harness.deps)
+    crash_mid_send(harness, "cust-1", notification_id)
+    harness.clock.advance(29)
+
+    with pytest.raises(NotificationInProgress):
+        await handle_payment_failed(failed, harness.deps)
+    harness.clock.advance(2)
+    await handle_payment_failed(failed, harness.deps)
+    await handle_payment_failed(failed, harness.deps)
+
+    assert [message.template for _, message in harness.sms.attempts].count(TemplateName.PAYMENT_FAILED) == 2
+    record = harness.notifications.records[("cust-1", notification_id)]
+    assert (record.status, record.attempts) == (NotificationStatus.SENT, 2)
+    assert harness.metrics.ambiguous == [(TemplateName.PAYMENT_FAILED, DeliveryPolicy.AT_LEAST_ONCE)]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [SendRejected(Channel.SMS, "Throttling"), ProviderUnreachable(Channel.SMS, "EndpointConnectionError")],
+    ids=["rejected", "unreachable"],
+)
+async def test_a_definite_failure_is_retried_even_when_a_duplicate_is_worse(harness: Any, error: Exception) -> None:
+    envelope = tier_changed("cust-1")  # tier_changed: at most once
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    harness.sms.errors = [error]
+
+    with pytest.raises(type(error)):
+        await handle_tier_changed(envelope, harness.deps)
+    record = harness.notifications.records[("cust-1", f"{envelope.metadata.event_id}:tier_changed")]
+    assert (record.status, record.error) == (NotificationStatus.FAILED, f"{type(error).__name__}: {error.code}")  # type: ignore[attr-defined]
+
+    await handle_tier_changed(envelope, harness.deps)  # the redelivery
+
+    offers = [message for _, message in harness.sms.attempts if message.template == TemplateName.TIER_CHANGED]
+    assert len(offers) == 2
+    assert harness.notifications.records[record.customer_id, record.notification_id].status is NotificationStatus.SENT
+    assert harness.metrics.ambiguous == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SendOutcomeUnknown(Channel.SMS, "ReadTimeoutError"),
+        SendOutcomeUnknown(Channel.SMS, "InternalError"),
+        RuntimeError("bug"),
+    ],
+    ids=["read-timeout", "5xx", "unexpected"],
+)
+async def test_an_ambiguous_send_is_not_resent_when_a_duplicate_is_worse(harness: Any, error: Exception) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    harness.sms.errors = [error]
+
+    await handle_order_created(envelope, harness.deps)  # handled: the message is deleted, not redelivered
+    await handle_order_created(envelope, harness.deps)  # a duplicate delivery anyway
+
+    assert len(harness.sms.attempts) == 1
+    [record] = await harness.notifications.list_for_customer("cust-1")
+    assert record.status is NotificationStatus.UNKNOWN
+    assert record.error is not None and record.error.startswith("maybe sent, not resent")
+    assert harness.metrics.ambiguous == [(TemplateName.ORDER_CONFIRMED, DeliveryPolicy.AT_MOST_ONCE)]
+
+
+async def test_an_ambiguous_send_is_resent_when_a_miss_is_worse(harness: Any) -> None:
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    failed = payment_failed("cust-1")
+    harness.sms.errors = [SendOutcomeUnknown(Channel.SMS, "ConnectionClosedError")]
+
+    with pytest.raises(SendOutcomeUnknown):  # left for redelivery
+        await handle_payment_failed(failed, harness.deps)
+    record = harness.notifications.records[("cust-1", f"{failed.metadata.event_id}:payment_failed")]
+    assert record.status is NotificationStatus.FAILED
+    assert record.error == "maybe sent, resending: SendOutcomeUnknown: ConnectionClosedError"
+
+    await handle_payment_failed(failed, harness.deps)  # the redelivery resends at once (no lease to wait out)
+
+    reminders = [message for _, message in harness.sms.attempts if message.template == TemplateName.PAYMENT_FAILED]
+    assert len(reminders) == 2
+    assert harness.notifications.records[record.customer_id, record.notification_id].status is NotificationStatus.SENT
+    assert harness.metrics.ambiguous == [(TemplateName.PAYMENT_FAILED, DeliveryPolicy.AT_LEAST_ONCE)]
+
+
+async def test_a_send_longer_than_the_send_timeout_is_cut_off_and_ambiguous(harness: Any) -> None:
+    deps = dataclasses.replace(harness.deps, send_timeout=timedelta(milliseconds=50))
+    harness.sms.hang = asyncio.Event()  # never set: the provider never answers
+    envelope = order_created(harness, "cust-1", PHONE)
+
+    # The outer bound only keeps a broken implementation from hanging the suite.
+    await asyncio.wait_for(handle_order_created(envelope, deps), timeout=5)
+
+    [record] = await harness.notifications.list_for_customer("cust-1")
+    assert (record.status, record.error) == (NotificationStatus.UNKNOWN, "maybe sent, not resent: TimeoutError")
+    assert harness.metrics.ambiguous == [(TemplateName.ORDER_CONFIRMED, DeliveryPolicy.AT_MOST_ONCE)]
+
+
+async def test_an_ambiguous_send_that_cannot_be_recorded_is_abandoned_by_the_redelivery(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    harness.sms.errors = [SendOutcomeUnknown(Channel.SMS, "ReadTimeoutError")]
+
+    async def table_down(*_: Any, **__: Any) -> None:
+        raise ConnectionError("dynamodb unreachable")
+
+    recording = harness.notifications.mark_unknown
+    harness.notifications.mark_unknown = table_down
+    with pytest.raises(ConnectionError):  # left for redelivery, the record still SENDING
+        await handle_order_created(envelope, harness.deps)
+    harness.notifications.mark_unknown = recording
+    harness.clock.advance(31)
     await handle_order_created(envelope, harness.deps)
 
-    assert len(harness.sms.attempts) == 2
-    assert harness.notifications.records[("cust-1", notification_id)].status is NotificationStatus.SENT
+    assert len(harness.sms.attempts) == 1
+    [record] = await harness.notifications.list_for_customer("cust-1")
+    assert record.status is NotificationStatus.UNKNOWN
+
+
+def test_the_lease_must_outlive_the_send(harness: Any) -> None:
+    with pytest.raises(ValueError, match="does not outlive"):
+        dataclasses.replace(harness.deps, sending_lease=timedelta(seconds=15), send_timeout=timedelta(seconds=10))
+    dataclasses.replace(harness.deps, sending_lease=timedelta(seconds=20), send_timeout=timedelta(seconds=10))
 
 
 async def test_a_sent_notification_is_never_sent_again(harness: Any) -> None:

@@ -122,3 +122,11 @@ def test_any_order_and_amount_fit_one_sms(
 ) -> None:
     assert len(templates.order_confirmed(order_id, amount, currency).text) <= SMS_MAX_LENGTH
     assert len(templates.payment_failed(order_id, amount, currency, reason_code).text) <= SMS_MAX_LENGTH
+
+
+def test_every_template_declares_its_delivery_policy() -> None:
+    assert set(templates.DELIVERY_POLICIES) == set(TemplateName)
+    # The customer must learn a payment failed; a second confirmation or offer is worse than none.
+    assert templates.DELIVERY_POLICIES[TemplateName.PAYMENT_FAILED] is templates.DeliveryPolicy.AT_LEAST_ONCE
+    assert templates.DELIVERY_POLICIES[TemplateName.ORDER_CONFIRMED] is templates.DeliveryPolicy.AT_MOST_ONCE
+    assert templates.DELIVERY_POLICIES[TemplateName.TIER_CHANGED] is templates.DeliveryPolicy.AT_MOST_ONCE

@@ -17,7 +17,7 @@ def order_body(customer_id: str, index: int) -> dict[str, Any]:
     return {
         "customer_id": customer_id,
         "currency": "GBP",
-        "items": [{"sku": f"SKU-{index}", "quantity": 1, "unit_price": f"{index}.00"}],
+        "items": [{"sku": f"SKU-{index}", "quantity": 1, "unit_price": f"{index + 1}.00"}],
         "payment_token": "tok_success",
         "contact": {"email": "jane@example.com"},
     }

@@ -71,7 +71,13 @@ async def test_unknown_order_is_404_with_error_shape(api: httpx.AsyncClient, ord
         ({"items": []}, "items"),
         ({"items": [{"sku": "S", "quantity": 1001, "unit_price": "1.00"}]}, "items.0.quantity"),
         ({"items": [{"sku": "S", "quantity": 1, "unit_price": "1.001"}]}, "items.0.unit_price"),
-        ({"currency": "JPY"}, "currency"),
+        ({"currency": "SEK"}, "currency"),
+        ({"currency": "JPY"}, "items.0.unit_price"),  # 19.99 has cents; yen have none
+        ({"currency": "KRW", "items": [{"sku": "S", "quantity": 1, "unit_price": "1000.5"}]}, "items.0.unit_price"),
+        ({"items": [{"sku": "S", "quantity": 1, "unit_price": "1E+3"}]}, "items.0.unit_price"),
+        ({"items": [{"sku": "S", "quantity": 1, "unit_price": "1e2"}]}, "items.0.unit_price"),
+        ({"items": [{"sku": "S", "quantity": 1, "unit_price": "Infinity"}]}, "items.0.unit_price"),
+        ({"items": [{"sku": "S", "quantity": 2, "unit_price": "0.00"}]}, "items"),  # nothing to pay
         ({"contact": {}}, "contact"),
         ({"total": "0.01"}, "total"),
     ],
@@ -91,6 +97,22 @@ async def test_invalid_order_is_422_and_stores_nothing(
     assert error["code"] == "validation_error"
     assert field in [detail["field"] for detail in error["details"]]
     assert repository.orders == {} and repository.outbox == {} and publisher.published == []
+
+
+async def test_zero_decimal_currency_order_has_whole_amounts_in_answer_and_event(
+    api: httpx.AsyncClient, order_body: dict[str, Any], publisher: RecordingPublisher
+) -> None:
+    items = [{"sku": "S-1", "quantity": 2, "unit_price": "1999"}, {"sku": "S-2", "quantity": 1, "unit_price": 500.0}]
+
+    response = await api.post("/orders", json={**order_body, "currency": "JPY", "items": items})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["total"], [line["line_total"] for line in body["items"]]) == ("4498", ["3998", "500"])
+    (envelope,) = publisher.published
+    detail = envelope.to_detail()["data"]
+    assert (detail["currency"], detail["total"]) == ("JPY", "4498")
+    assert [line["unit_price"] for line in detail["items"]] == ["1999", "500"]
 
 
 async def test_validation_errors_never_echo_the_contact(api: httpx.AsyncClient, order_body: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from shop_order.domain import (
     PaymentOutcomeAssessment,
     PlaceOrder,
 )
+from shop_shared.contracts import MINOR_UNITS, SUPPORTED_CURRENCIES
 
 T0 = datetime(2025, 11, 28, 9, 30, tzinfo=UTC)
 
@@ -106,15 +107,53 @@ def test_invalid_lines_are_rejected(order_body: dict[str, Any], items: list[Any]
     assert field in error_fields(with_changes(order_body, items=items))
 
 
-@pytest.mark.parametrize("currency", ["usd", "JPY", "XXX", "", "EURO"])
+@pytest.mark.parametrize("currency", ["usd", "SEK", "XXX", "", "EURO"])
 def test_unknown_currency_is_rejected(order_body: dict[str, Any], currency: str) -> None:
     assert ("currency",) in error_fields(with_changes(order_body, currency=currency))
 
 
 def test_every_settlement_currency_is_accepted(order_body: dict[str, Any]) -> None:
-    assert SETTLEMENT_CURRENCIES == {"USD", "EUR", "GBP", "CAD", "AUD", "CHF"}
+    # The shop's one list (shop_shared.contracts.money), not a copy of it.
+    assert SETTLEMENT_CURRENCIES is SUPPORTED_CURRENCIES
+    assert {"USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "KRW"} <= SETTLEMENT_CURRENCIES
+    whole_prices = with_changes(order_body, items=[line(unit_price="19", quantity=2), line(unit_price=5)])
     for currency in SETTLEMENT_CURRENCIES:
-        assert placed(with_changes(order_body, currency=currency)).currency == currency
+        assert placed(with_changes(whole_prices, currency=currency)).currency == currency
+
+
+@pytest.mark.parametrize(
+    ("currency", "price", "accepted"),
+    [
+        ("USD", "19.99", True),
+        ("USD", "19.9", True),
+        ("USD", "19.990", True),  # the value has two places; it is stored as 19.99
+        ("USD", "19.999", False),
+        ("EUR", "0.01", True),
+        ("GBP", "0.001", False),
+        ("CHF", "7", True),
+        ("JPY", "1999", True),
+        ("JPY", "1999.00", True),  # a whole number of yen, however written
+        ("JPY", "1999.5", False),
+        ("KRW", "0.1", False),
+        ("KRW", "50000", True),
+    ],
+)
+def test_unit_price_has_at_most_the_currencys_decimal_places(
+    order_body: dict[str, Any], currency: str, price: str, accepted: bool
+) -> None:
+    body = with_changes(order_body, currency=currency, items=[line(unit_price=price, quantity=3)])
+
+    if accepted:
+        order = placed(body)
+        places = MINOR_UNITS[currency]
+        assert order.items[0].unit_price == Decimal(price)
+        assert all(-amount.as_tuple().exponent == places for amount in (order.total, order.items[0].unit_price))
+    else:
+        assert ("items", 0, "unit_price") in error_fields(body)
+
+
+def test_an_order_of_free_items_only_is_refused(order_body: dict[str, Any]) -> None:
+    assert ("items",) in error_fields(with_changes(order_body, items=[line(unit_price="0"), line(unit_price=0)]))
 
 
 @pytest.mark.parametrize(

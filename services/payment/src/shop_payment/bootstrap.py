@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
+import socket
+import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aioboto3
 import httpx
@@ -17,11 +21,13 @@ from .adapters.api_keys import ApiKeyVerifier, SecretsManagerApiKeySource
 from .adapters.payment_provider import HttpPaymentProvider
 from .adapters.payments_repository import DynamoDbPaymentRepository
 from .adapters.provider_guard import ProviderGuard
+from .domain import RetryPolicy
+from .metrics import PaymentMetrics
 from .ports import EventRelay, PaymentProvider, PaymentRepository
 from .processing import PaymentProcessor
 from .settings import PaymentSettings
 
-__all__ = ["PaymentDependencies", "assemble", "bootstrap"]
+__all__ = ["PaymentDependencies", "assemble", "bootstrap", "work_rules", "worker_id"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,26 @@ class PaymentDependencies:
     api_keys: ApiKeyVerifier
     relay: EventRelay
     processor: PaymentProcessor
+    work: handlers.PaymentWork
+
+
+def worker_id() -> str:
+    """This process's lease owner id: unique per start, readable in logs (which host, which process)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def work_rules(settings: PaymentSettings, owner: str | None = None) -> handlers.PaymentWork:
+    return handlers.PaymentWork(
+        owner=owner or worker_id(),
+        lease_seconds=settings.lease_seconds,
+        step_timeout_seconds=settings.step_timeout_seconds,
+        policy=RetryPolicy(
+            backoff_initial_seconds=settings.retry_backoff_initial_seconds,
+            backoff_max_seconds=settings.retry_backoff_max_seconds,
+            give_up_after_seconds=settings.give_up_after_seconds,
+            late_charge_audit_after_seconds=settings.late_charge_audit_after_seconds,
+        ),
+    )
 
 
 def assemble(
@@ -38,20 +64,27 @@ def assemble(
     provider: PaymentProvider,
     api_keys: ApiKeyVerifier,
     relay: EventRelay,
+    work: handlers.PaymentWork,
     max_concurrent_payments: int,
-    sweep_interval_seconds: float = 15.0,
-    min_pending_age_seconds: float = 60.0,
+    sweep_interval_seconds: float = 5.0,
 ) -> PaymentDependencies:
     """Wire the handlers to their ports; unit tests call this with fakes."""
-    process = functools.partial(handlers.process_payment, repository=repository, provider=provider, relay=relay)
-    processor = PaymentProcessor(
-        process,
-        repository.pending_ids,
-        max_concurrent=max_concurrent_payments,
-        sweep_interval_seconds=sweep_interval_seconds,
-        min_pending_age_seconds=min_pending_age_seconds,
+    process = functools.partial(
+        handlers.process_payment,
+        repository=repository,
+        provider=provider,
+        relay=relay,
+        work=work,
+        metrics=PaymentMetrics(),
     )
-    return PaymentDependencies(repository=repository, api_keys=api_keys, relay=relay, processor=processor)
+
+    async def list_due(limit: int) -> list[str]:
+        return await repository.due_ids(now=datetime.now(UTC), limit=limit)
+
+    processor = PaymentProcessor(
+        process, list_due, max_concurrent=max_concurrent_payments, sweep_interval_seconds=sweep_interval_seconds
+    )
+    return PaymentDependencies(repository=repository, api_keys=api_keys, relay=relay, processor=processor, work=work)
 
 
 async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentDependencies:
@@ -103,7 +136,7 @@ async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> Payment
         provider=provider,
         api_keys=api_keys,
         relay=relay,
+        work=work_rules(settings),
         max_concurrent_payments=settings.max_concurrent_payments,
-        sweep_interval_seconds=settings.pending_sweep_interval_seconds,
-        min_pending_age_seconds=settings.pending_min_age_seconds,
+        sweep_interval_seconds=settings.due_sweep_interval_seconds,
     )

@@ -4,40 +4,60 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from shop_shared.contracts import EventEnvelope
 
-from .domain import ChargeOutcome, ChargeRequest, Payment
+from .domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment
 
-__all__ = ["ChargeDeferred", "EventRelay", "PaymentProvider", "PaymentRepository"]
+__all__ = ["ChargeDeferred", "EventRelay", "PaymentProvider", "PaymentRepository", "ProviderCallFailed"]
 
 
-class ChargeDeferred(Exception):
-    """The provider was not asked, or not to the end, because it is down (its circuit is open): the payment
-    stays PENDING and the pending sweep tries it again later. Not a decline."""
+class ProviderCallFailed(Exception):
+    """A call to the provider taught us nothing (unreachable, rate limited, circuit open): try again later."""
+
+
+class ChargeDeferred(ProviderCallFailed):
+    """The charge was not made, and no request whose answer we lack went out (circuit open, 429s, connection
+    refused): the payment keeps its status and is tried again after a backoff. Not a decline."""
 
 
 class PaymentRepository(Protocol):
-    async def add(self, payment: Payment) -> bool:
-        """Store a new PENDING payment; False when it was stored before (a redelivered event)."""
+    """Payments with a lease: one worker at a time works on a payment, and only the lease holder writes it."""
+
+    async def add(self, payment: Payment, *, owner: str, lease_seconds: float) -> bool:
+        """Store a new payment leased to `owner`; False when it was stored before (a redelivered event)."""
         ...
 
     async def get(self, payment_id: str) -> Payment | None: ...
 
-    async def pending_ids(self, older_than_seconds: float = 0.0) -> list[str]:
-        """PENDING payments accepted at least `older_than_seconds` ago."""
+    async def claim(self, payment_id: str, *, owner: str, lease_seconds: float, now: datetime) -> Payment | None:
+        """Lease a payment with work due to `owner`; None when nothing is due or another worker's lease runs."""
         ...
 
-    async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
-        """Settle a PENDING payment and store its event in one transaction; False if it was no longer PENDING."""
+    async def save(self, payment: Payment, *, owner: str, events: Sequence[EventEnvelope[Any]] = ()) -> bool:
+        """Write the payment and its events in one transaction and release the lease; False when `owner` no
+        longer holds it (it expired and another worker took over)."""
+        ...
+
+    async def due_ids(self, *, now: datetime, limit: int) -> list[str]:
+        """Up to `limit` payments whose next step is due and whose lease (if any) has expired, oldest first."""
         ...
 
 
 class PaymentProvider(Protocol):
     async def charge(self, request: ChargeRequest) -> ChargeOutcome:
-        """A decline is an outcome (retries exhausted on a flaky provider: provider_unavailable); raises
-        ChargeDeferred when the provider is down (circuit open), so the payment waits instead of failing."""
+        """Succeeded, declined, or ambiguous (a request went out and its answer was lost); raises ChargeDeferred
+        when nothing ambiguous went out and the provider cannot take it now."""
+        ...
+
+    async def find_charge(self, idempotency_key: str) -> ChargeSucceeded | None:
+        """The charge made with this key, if the provider has one; raises ProviderCallFailed if it cannot tell."""
+        ...
+
+    async def refund(self, charge_id: str, *, idempotency_key: str) -> str:
+        """Give a charge back (idempotent by key); the refund's id. Raises ProviderCallFailed if not done."""
         ...
 
 

@@ -1,11 +1,10 @@
-"""Runs payments in the background: one tracked task per payment, a semaphore bounding the charges in
-flight, a bounded wait for them at shutdown, and the pending sweep.
+"""Runs payments in the background: one tracked task per payment, a semaphore bounding the steps in
+flight, a bounded wait for them at shutdown, and the due-work sweep.
 
-The sweep is the one way a PENDING payment is tried again: at startup it takes every PENDING payment (a
-previous run was cut off), then every `sweep_interval_seconds` those accepted at least `min_pending_age_seconds`
-ago that are not in flight here: payments deferred while the provider's circuit was open, and payments whose
-outcome could not be written (DynamoDB failed after the charge). The minimum age keeps it off payments that
-are still being handled by the task that accepted them; the provider's idempotency key makes any overlap safe.
+The sweep is how every payment gets its next step when the task that accepted it cannot give it one: deferred
+payments, UNKNOWN ones waiting for a lookup, failed ones waiting for a late-charge audit, and payments whose
+worker died (its lease expired). It asks the repository only for as many due payments as it has free slots,
+and sweeps again at once while it keeps getting full pages (a backlog), else after `sweep_interval_seconds`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ __all__ = ["PaymentProcessor"]
 logger = logging.getLogger(__name__)
 
 ProcessPayment = Callable[[str], Awaitable[object]]
-ListPending = Callable[[float], Awaitable[list[str]]]
+ListDue = Callable[[int], Awaitable[list[str]]]
 
 # While listing fails, the sweep tries again sooner than its interval: first after this, then doubling.
 FIRST_LIST_RETRY_SECONDS = 2.0
@@ -31,17 +30,16 @@ class PaymentProcessor:
     def __init__(
         self,
         process: ProcessPayment,
-        list_pending: ListPending,
+        list_due: ListDue,
         *,
         max_concurrent: int,
-        sweep_interval_seconds: float = 15.0,
-        min_pending_age_seconds: float = 60.0,
+        sweep_interval_seconds: float = 5.0,
     ) -> None:
         self._process = process
-        self._list_pending = list_pending
+        self._list_due = list_due
+        self._max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._sweep_interval = sweep_interval_seconds
-        self._min_age = min_pending_age_seconds
         self._payments: dict[str, asyncio.Task[None]] = {}
         self._closing = asyncio.Event()
 
@@ -64,26 +62,29 @@ class PaymentProcessor:
             del self._payments[payment_id]
 
     async def run(self, stop: asyncio.Event) -> None:
-        """The pending sweep, as a background loop of the service (see the module docstring)."""
-        min_age = 0.0  # the first pass, at startup, takes everything a previous run left
+        """The due-work sweep, as a background loop of the service (see the module docstring)."""
         failures = 0
         while not stop.is_set():
+            free = self._max_concurrent - len(self._payments)
+            if free <= 0:
+                await sleep_or_stop(stop, min(1.0, self._sweep_interval))
+                continue
             try:
-                pending = await self._list_pending(min_age)
+                due = await self._list_due(free)
             except Exception:
                 failures += 1
                 retry_in = min(FIRST_LIST_RETRY_SECONDS * 2 ** (failures - 1), self._sweep_interval)
-                logger.exception("could not list pending payments; retrying", extra={"retry_in_seconds": retry_in})
+                logger.exception("could not list due payments; retrying", extra={"retry_in_seconds": retry_in})
                 await sleep_or_stop(stop, retry_in)
                 continue
             failures = 0
-            submitted = [payment_id for payment_id in pending if self.submit(payment_id)]
+            submitted = [payment_id for payment_id in due if self.submit(payment_id)]
             if submitted:
-                logger.info(
-                    "processing pending payments again", extra={"count": len(submitted), "at_startup": min_age == 0}
-                )
-            min_age = self._min_age
-            await sleep_or_stop(stop, self._sweep_interval)
+                logger.info("processing due payments", extra={"count": len(submitted)})
+            if len(due) < free or not submitted:
+                await sleep_or_stop(stop, self._sweep_interval)
+            else:
+                await asyncio.sleep(0)  # a full page: more is due; sweep again once these have started
 
     async def join(self) -> None:
         """Wait until nothing is in flight (tests and shutdown)."""
@@ -110,6 +111,6 @@ class PaymentProcessor:
                 await self._process(payment_id)
             except Exception:
                 logger.exception(
-                    "payment processing failed; it stays PENDING for the pending sweep",
+                    "payment step failed; the sweep retries it when its lease expires",
                     extra={"payment_id": payment_id},
                 )

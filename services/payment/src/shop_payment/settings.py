@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from shop_shared.settings import ServiceSettings
 
@@ -46,13 +48,48 @@ class PaymentSettings(ServiceSettings):
     max_concurrent_payments: int = Field(
         default=20, ge=1, description="Charges in flight at once (the provider is slow)."
     )
-    pending_sweep_interval_seconds: float = Field(
-        default=15.0,
+    due_sweep_interval_seconds: float = Field(
+        default=5.0,
         gt=0,
-        description="How often PENDING payments (deferred, or whose outcome write failed) are retried.",
+        description="How often the sweep looks for due work (deferred, UNKNOWN, audits, expired leases) when idle.",
     )
-    pending_min_age_seconds: float = Field(
-        default=60.0, ge=0, description="The sweep leaves younger PENDING payments to whoever is handling them."
+    lease_seconds: float = Field(
+        default=180.0,
+        gt=0,
+        description="How long one worker owns a payment for one step; another worker may take it over after.",
+    )
+    lease_safety_margin_seconds: float = Field(
+        default=15.0, ge=0, description="Each step's provider calls end this long before the lease does."
+    )
+    retry_backoff_initial_seconds: float = Field(
+        default=5.0, gt=0, description="Wait before the next step of a deferred or UNKNOWN payment; doubles."
+    )
+    retry_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    give_up_after_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A payment this old with no charge at the provider fails (provider_unavailable).",
+    )
+    late_charge_audit_after_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description="A payment given up after an ambiguous answer is looked up once more this long after.",
     )
 
     outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)
+
+    @property
+    def step_timeout_seconds(self) -> float:
+        return self.lease_seconds - self.lease_safety_margin_seconds
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_provider_attempt(self) -> Self:
+        # Each step is cut off at step_timeout_seconds (before the lease ends, so no other worker takes the
+        # payment over while a request of ours is out); that must leave room for at least one whole attempt.
+        one_attempt = self.provider_connect_timeout_seconds + self.provider_read_timeout_seconds
+        if self.step_timeout_seconds < one_attempt:
+            raise ValueError(
+                f"lease_seconds - lease_safety_margin_seconds ({self.step_timeout_seconds}s) must allow one provider "
+                f"attempt (connect + read timeout: {one_attempt}s)"
+            )
+        return self

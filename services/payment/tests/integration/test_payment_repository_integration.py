@@ -1,5 +1,5 @@
-"""The DynamoDB payment repository against the emulator: conditional accept, pending scan, and the
-outcome written in one transaction with its outbox entry."""
+"""The DynamoDB payment repository against the emulator: conditional accept, the lease (claim, lost lease),
+due work found by Query on the sparse sharded index, and a step written in one transaction with its event."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from typing import Any
 
 import aioboto3
 import pytest
-from shop_payment.adapters.payments_repository import DynamoDbPaymentRepository
-from shop_payment.domain import ChargeDeclined, ChargeSucceeded, Payment, PaymentStatus, outcome_event_id
+from shop_payment.adapters.payments_repository import WORK_SHARDS, DynamoDbPaymentRepository, work_shard
+from shop_payment.domain import (
+    ChargeDeclined,
+    ChargeSucceeded,
+    Payment,
+    PaymentStatus,
+    RetryPolicy,
+    outcome_event_id,
+)
 from shop_shared.aws import to_item
 from shop_shared.contracts import EventEnvelope, OrderCreated, new_envelope
 from shop_shared.outbox import DynamoDbOutbox
@@ -36,9 +43,9 @@ async def repository(dynamodb: Any, deployed_topology: DeployedTopology) -> Asyn
     added: list[Payment] = []
     original_add = repository.add
 
-    async def tracking_add(payment: Payment) -> bool:
+    async def tracking_add(payment: Payment, *, owner: str, lease_seconds: float) -> bool:
         added.append(payment)
-        return await original_add(payment)
+        return await original_add(payment, owner=owner, lease_seconds=lease_seconds)
 
     repository.add = tracking_add  # type: ignore[method-assign]
     yield repository
@@ -52,10 +59,17 @@ async def repository(dynamodb: Any, deployed_topology: DeployedTopology) -> Asyn
         )
 
 
-def _pending(order_created: OrderCreatedFactory) -> Payment:
+ME, OTHER = "worker-a", "worker-b"
+LEASE = 60.0
+
+
+def _pending(order_created: OrderCreatedFactory, *, accepted_at: datetime | None = None) -> Payment:
     envelope = order_created("tok_success")
     return Payment.accept(
-        envelope.data, event_id=envelope.metadata.event_id, correlation_id=envelope.metadata.correlation_id
+        envelope.data,
+        event_id=envelope.metadata.event_id,
+        correlation_id=envelope.metadata.correlation_id,
+        now=accepted_at,
     )
 
 
@@ -68,56 +82,84 @@ def _outcome_envelope(payment: Payment, fact: Any) -> EventEnvelope[Any]:
     )
 
 
-async def test_a_payment_is_accepted_once_and_read_back_intact(
+async def test_a_payment_is_accepted_once_leased_and_read_back_intact(
     repository: DynamoDbPaymentRepository, order_created: OrderCreatedFactory
 ) -> None:
     payment = _pending(order_created)
 
-    assert await repository.add(payment) is True
-    assert await repository.add(payment) is False
-    assert await repository.get(payment.payment_id) == payment
-    assert payment.payment_id in await repository.pending_ids()
+    assert await repository.add(payment, owner=ME, lease_seconds=LEASE) is True
+    assert await repository.add(payment, owner=OTHER, lease_seconds=LEASE) is False
+    stored = await repository.get(payment.payment_id)
+    assert stored is not None and stored.model_dump(exclude={"due_at"}) == payment.model_dump(exclude={"due_at"})
+    assert stored.due_at == payment.created_at + timedelta(seconds=LEASE), "due again only when the lease ends"
     assert await repository.get("no-such-payment") is None
 
 
-async def test_pending_ids_leave_out_payments_younger_than_the_minimum_age(
+async def test_only_the_lease_holder_or_anyone_after_it_expired_can_claim(
     repository: DynamoDbPaymentRepository, order_created: OrderCreatedFactory
 ) -> None:
-    old_envelope, young = order_created("tok_success"), _pending(order_created)
-    old = Payment.accept(
-        old_envelope.data,
-        event_id=old_envelope.metadata.event_id,
-        correlation_id=old_envelope.metadata.correlation_id,
-        now=datetime.now(UTC) - timedelta(minutes=5),
-    )
-    await repository.add(young)
-    await repository.add(old)
+    payment = _pending(order_created)
+    await repository.add(payment, owner=ME, lease_seconds=LEASE)
+    now = datetime.now(UTC)
 
-    older_than_a_minute = await repository.pending_ids(older_than_seconds=60)
-    everything = await repository.pending_ids()
+    assert await repository.claim(payment.payment_id, owner=OTHER, lease_seconds=LEASE, now=now) is None
+    mine = await repository.claim(payment.payment_id, owner=ME, lease_seconds=LEASE, now=now)
+    assert mine is not None and mine.status is PaymentStatus.PENDING
 
-    assert old.payment_id in older_than_a_minute and young.payment_id not in older_than_a_minute
-    assert {old.payment_id, young.payment_id} <= set(everything)
-    assert everything.index(old.payment_id) < everything.index(young.payment_id), "oldest first"
+    later = now + timedelta(seconds=LEASE + 1)
+    taken_over = await repository.claim(payment.payment_id, owner=OTHER, lease_seconds=LEASE, now=later)
+    assert taken_over is not None, "an expired lease can be taken over"
+    settled, _ = payment.settle(ChargeSucceeded(charge_id="ch_late_writer"))
+    assert await repository.save(settled, owner=ME) is False, "the old holder can no longer write"
+    stored = await repository.get(payment.payment_id)
+    assert stored is not None and stored.status is PaymentStatus.PENDING
 
 
-async def test_the_outcome_and_its_event_commit_together_once(
+async def test_due_work_is_found_by_query_leased_work_only_once_its_lease_expired(
+    repository: DynamoDbPaymentRepository, order_created: OrderCreatedFactory
+) -> None:
+    # Due "in the past" relative to a far-future `now`, so payments other tests leave behind cannot crowd
+    # these out of the page: each test's payments are ordered among themselves by their due time.
+    base = datetime.now(UTC) + timedelta(days=3650)
+    backed_off = _pending(order_created, accepted_at=base)
+    leased = _pending(order_created, accepted_at=base)
+    await repository.add(backed_off, owner=ME, lease_seconds=LEASE)
+    await repository.add(leased, owner=ME, lease_seconds=LEASE)
+    claimed = await repository.claim(backed_off.payment_id, owner=ME, lease_seconds=LEASE, now=base)
+    assert claimed is not None
+    policy = RetryPolicy(backoff_initial_seconds=10)
+    assert await repository.save(claimed.retry_later(policy, now=base), owner=ME)
+
+    def due_at(seconds: float) -> Any:
+        return repository.due_ids(now=base + timedelta(seconds=seconds), limit=1000)
+
+    assert backed_off.payment_id not in await due_at(5)
+    assert backed_off.payment_id in await due_at(11) and leased.payment_id not in await due_at(11)
+    both = await due_at(LEASE + 1)
+    assert both.index(backed_off.payment_id) < both.index(leased.payment_id), "the longest due first"
+    assert len(await repository.due_ids(now=base + timedelta(seconds=LEASE + 1), limit=1)) == 1
+
+
+async def test_a_settled_payment_leaves_the_due_index(
     repository: DynamoDbPaymentRepository,
     dynamodb: Any,
     deployed_topology: DeployedTopology,
     order_created: OrderCreatedFactory,
 ) -> None:
     payment = _pending(order_created)
-    await repository.add(payment)
+    await repository.add(payment, owner=ME, lease_seconds=LEASE)
     succeeded, fact = payment.settle(ChargeSucceeded(charge_id="ch_123"))
     envelope = _outcome_envelope(payment, fact)
 
-    assert await repository.record_outcome(succeeded, envelope) is True
+    assert await repository.save(succeeded, owner=ME, events=[envelope]) is True
 
     stored = await repository.get(payment.payment_id)
     assert stored is not None and stored.status is PaymentStatus.SUCCEEDED
-    assert stored.provider_reference == "ch_123" and stored.amount == payment.amount
-    assert payment.payment_id not in await repository.pending_ids()
+    assert stored.provider_reference == "ch_123" and stored.amount == payment.amount and stored.due_at is None
+    raw = await dynamodb.get_item(
+        TableName=deployed_topology.name("payments"), Key=to_item({"payment_id": payment.payment_id})
+    )
+    assert not {"due_at", "work_shard", "lease_owner"} & raw["Item"].keys(), "out of the sparse index"
     entry = await dynamodb.get_item(
         TableName=deployed_topology.name("payment-outbox"),
         Key=to_item({"entry_id": str(envelope.metadata.event_id)}),
@@ -125,26 +167,14 @@ async def test_the_outcome_and_its_event_commit_together_once(
     )
     assert json.loads(entry["Item"]["detail"]["S"]) == envelope.to_detail()
 
-    # A second settlement (a resumed run that lost the race) changes nothing.
-    failed, failed_fact = payment.settle(ChargeDeclined(reason="provider_unavailable"))
-    assert await repository.record_outcome(failed, _outcome_envelope(payment, failed_fact)) is False
+    # A second write (a worker whose lease had expired) changes nothing.
+    failed, failed_fact = payment.settle(ChargeDeclined(reason="card_expired"))
+    assert await repository.save(failed, owner=ME, events=[_outcome_envelope(payment, failed_fact)]) is False
     again = await repository.get(payment.payment_id)
     assert again is not None and again.status is PaymentStatus.SUCCEEDED and again.reason_code is None
 
 
-async def test_a_failed_outcome_records_the_reason(
-    repository: DynamoDbPaymentRepository, order_created: OrderCreatedFactory
-) -> None:
-    payment = _pending(order_created)
-    await repository.add(payment)
-    failed, fact = payment.settle(ChargeDeclined(reason="card_expired"))
+def test_work_shards_spread_payment_ids() -> None:
+    shards = {work_shard(f"payment-{n}") for n in range(200)}
 
-    assert await repository.record_outcome(failed, _outcome_envelope(payment, fact)) is True
-
-    stored = await repository.get(payment.payment_id)
-    assert stored is not None
-    assert (stored.status, stored.reason_code, stored.provider_reference) == (
-        PaymentStatus.FAILED,
-        "card_expired",
-        None,
-    )
+    assert shards == {str(n) for n in range(WORK_SHARDS)}

@@ -1,4 +1,5 @@
-"""A payment cut off by SIGTERM mid-charge stays PENDING and is finished by the next start, charged once."""
+"""A payment cut off by SIGTERM mid-charge stays PENDING, leased by the stopped worker; the next start takes it
+over once that lease has expired and finishes it, charged once."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ async def test_a_payment_interrupted_by_shutdown_is_resumed_at_the_next_start(
     payment_env = {
         "PAYMENT_PROVIDER_URL": f"http://127.0.0.1:{provider_port}",
         "PAYMENT_SHUTDOWN_GRACE_SECONDS": "0.2",
+        # A short lease (one 4 s attempt fits in it), so the next start does not wait the default 3 minutes.
+        "PAYMENT_PROVIDER_CONNECT_TIMEOUT_SECONDS": "1",
+        "PAYMENT_PROVIDER_READ_TIMEOUT_SECONDS": "3",
+        "PAYMENT_LEASE_SECONDS": "6",
+        "PAYMENT_LEASE_SAFETY_MARGIN_SECONDS": "1",
+        "PAYMENT_DUE_SWEEP_INTERVAL_SECONDS": "0.5",
     }
     payment = start_service_process("payment", port=payment_port, extra_env=payment_env)
     envelope = order_created("tok_success")
@@ -63,7 +70,7 @@ async def test_a_payment_interrupted_by_shutdown_is_resumed_at_the_next_start(
     async def resumed() -> bool:
         return await _stored_status(deployed_topology, payment_id) == "SUCCEEDED"
 
-    await wait_until(resumed, timeout=15, message="the pending payment resumed")
+    await wait_until(resumed, timeout=30, message="the interrupted payment resumed after its lease expired")
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{provider_port}", timeout=5) as provider:
         charges = (await provider.get("/v1/charges", params={"idempotency_key": payment_id})).json()["charges"]

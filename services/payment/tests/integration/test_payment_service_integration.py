@@ -40,7 +40,7 @@ async def _settled_payment(payment_url: str, payment_id: str, timeout: float = 1
 
         async def settled() -> dict[str, Any] | None:
             response = await client.get(f"/payments/{payment_id}")
-            done = response.status_code == 200 and response.json()["status"] != "PENDING"
+            done = response.status_code == 200 and response.json()["status"] not in {"PENDING", "UNKNOWN"}
             return response.json() if done else None
 
         body: dict[str, Any] = await wait_until(

@@ -6,57 +6,87 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from shop_payment.adapters.api_keys import ApiKeys, ApiKeyVerifier
-from shop_payment.bootstrap import PaymentDependencies, assemble
-from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment, PaymentStatus
+from shop_payment.bootstrap import PaymentDependencies, assemble, work_rules
+from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment
 from shop_payment.entrypoints.api import create_app
+from shop_payment.handlers import PaymentWork
 from shop_payment.settings import PaymentSettings
 from shop_shared.contracts import EventEnvelope
 
 API_KEY = "test-api-key-0123456789"
+WORKER = "worker-under-test"
 
 
 class InMemoryPaymentRepository:
+    """The repository's contract in memory: leases, due times and the outbox, written together."""
+
     def __init__(self) -> None:
         self.payments: dict[str, Payment] = {}
+        self.leases: dict[str, str] = {}  # payment id -> lease owner
+        self.due: dict[str, datetime] = {}  # payment id -> next step due (the lease's expiry while leased)
         self.outbox: list[EventEnvelope[Any]] = []
 
-    async def add(self, payment: Payment) -> bool:
+    def seed(self, payment: Payment) -> None:
+        """A payment a previous run left behind: no lease, due when its due_at says."""
+        self.payments[payment.payment_id] = payment
+        if payment.due_at is not None:
+            self.due[payment.payment_id] = payment.due_at
+
+    async def add(self, payment: Payment, *, owner: str, lease_seconds: float) -> bool:
         if payment.payment_id in self.payments:
             return False
         self.payments[payment.payment_id] = payment
+        self.leases[payment.payment_id] = owner
+        self.due[payment.payment_id] = payment.created_at + timedelta(seconds=lease_seconds)
         return True
 
     async def get(self, payment_id: str) -> Payment | None:
         return self.payments.get(payment_id)
 
-    async def pending_ids(self, older_than_seconds: float = 0.0) -> list[str]:
-        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-        pending = [p for p in self.payments.values() if p.status is PaymentStatus.PENDING and p.created_at <= cutoff]
-        return [p.payment_id for p in sorted(pending, key=lambda p: p.created_at)]
+    async def claim(self, payment_id: str, *, owner: str, lease_seconds: float, now: datetime) -> Payment | None:
+        due = self.due.get(payment_id)
+        if due is None or (self.leases.get(payment_id) != owner and due > now):
+            return None
+        self.leases[payment_id] = owner
+        self.due[payment_id] = now + timedelta(seconds=lease_seconds)
+        return self.payments[payment_id].model_copy(update={"due_at": self.due[payment_id]})
 
-    async def record_outcome(self, settled: Payment, envelope: EventEnvelope[Any]) -> bool:
-        current = self.payments.get(settled.payment_id)
-        if current is None or current.status is not PaymentStatus.PENDING:
+    async def save(self, payment: Payment, *, owner: str, events: Sequence[EventEnvelope[Any]] = ()) -> bool:
+        if self.leases.get(payment.payment_id) != owner:
             return False
-        self.payments[settled.payment_id] = settled
-        self.outbox.append(envelope)
+        self.payments[payment.payment_id] = payment
+        del self.leases[payment.payment_id]
+        if payment.due_at is None:
+            self.due.pop(payment.payment_id, None)
+        else:
+            self.due[payment.payment_id] = payment.due_at
+        self.outbox.extend(events)
         return True
+
+    async def due_ids(self, *, now: datetime, limit: int) -> list[str]:
+        due = sorted((when, payment_id) for payment_id, when in self.due.items() if when <= now)
+        return [payment_id for _, payment_id in due[:limit]]
 
 
 @dataclass
 class FakeProvider:
+    """Answers every charge with `outcome`; remembers successful charges by key for lookups, like the real one."""
+
     outcome: ChargeOutcome = field(default_factory=lambda: ChargeSucceeded(charge_id="ch_fake"))
     requests: list[ChargeRequest] = field(default_factory=list)
     release: asyncio.Event | None = None  # when set, each charge waits for it
     running: int = 0
     max_running: int = 0
+    charges: dict[str, str] = field(default_factory=dict)  # idempotency key -> charge id
+    refunds: dict[str, str] = field(default_factory=dict)  # refund idempotency key -> charge id
+    lookups: int = 0
 
     async def charge(self, request: ChargeRequest) -> ChargeOutcome:
         self.requests.append(request)
@@ -66,9 +96,20 @@ class FakeProvider:
             if self.release is not None:
                 await self.release.wait()
             await asyncio.sleep(0)
+            if isinstance(self.outcome, ChargeSucceeded):
+                self.charges.setdefault(request.idempotency_key, self.outcome.charge_id)
             return self.outcome
         finally:
             self.running -= 1
+
+    async def find_charge(self, idempotency_key: str) -> ChargeSucceeded | None:
+        self.lookups += 1
+        charge_id = self.charges.get(idempotency_key)
+        return ChargeSucceeded(charge_id=charge_id) if charge_id else None
+
+    async def refund(self, charge_id: str, *, idempotency_key: str) -> str:
+        self.refunds.setdefault(idempotency_key, charge_id)
+        return f"re_{idempotency_key}"
 
 
 @dataclass
@@ -150,9 +191,9 @@ async def start_harness(
                 provider=provider,
                 api_keys=api_keys,
                 relay=relay,
+                work=work_rules(settings, owner=WORKER),
                 max_concurrent_payments=4,
-                sweep_interval_seconds=settings.pending_sweep_interval_seconds,
-                min_pending_age_seconds=settings.pending_min_age_seconds,
+                sweep_interval_seconds=settings.due_sweep_interval_seconds,
             )
         )
         return built[0]
@@ -187,6 +228,12 @@ def start_harness_fixture() -> Callable[..., Awaitable[PaymentHarness]]:
 @pytest.fixture
 def settings_factory() -> Callable[..., PaymentSettings]:
     return payment_settings
+
+
+@pytest.fixture
+def work() -> PaymentWork:
+    """The rules handlers run under in unit tests: this worker's id and the default policy."""
+    return work_rules(payment_settings(), owner=WORKER)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Background processing: resume at startup, bounded concurrency, shutdown, lost races, health."""
+"""Background processing: resume what a previous run left, bounded concurrency, shutdown, lost leases, health."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_payments_left_pending_are_resumed_at_startup(
+async def test_payments_a_previous_run_left_due_are_resumed_at_startup(
     make_harness: MakeHarness, fakes: Any, order_created: OrderCreatedFactory
 ) -> None:
     repository = fakes.Repository()
     left_over = [_pending(order_created) for _ in range(3)]
     for payment in left_over:
-        await repository.add(payment)
+        repository.seed(payment)
 
     harness = await make_harness(repository=repository)
     await _until(lambda: len(harness.relay.published) == 3)
@@ -45,30 +45,52 @@ async def test_payments_left_pending_are_resumed_at_startup(
     assert sorted(r.idempotency_key for r in harness.provider.requests) == sorted(p.payment_id for p in left_over)
 
 
-async def test_processing_a_settled_payment_charges_nothing(fakes: Any, order_created: OrderCreatedFactory) -> None:
+async def test_processing_a_settled_payment_charges_nothing(
+    fakes: Any, work: Any, order_created: OrderCreatedFactory
+) -> None:
     repository, provider, relay = fakes.Repository(), fakes.Provider(), fakes.Relay()
     payment = _pending(order_created)
     settled, _ = payment.settle(ChargeSucceeded(charge_id="ch_before"))
-    await repository.add(settled)
+    repository.seed(settled)
 
-    result = await handlers.process_payment(payment.payment_id, repository=repository, provider=provider, relay=relay)
+    result = await handlers.process_payment(
+        payment.payment_id, repository=repository, provider=provider, relay=relay, work=work
+    )
 
     assert result == settled
     assert provider.requests == [] and relay.published == []
 
 
-async def test_a_lost_settle_race_publishes_nothing(fakes: Any, order_created: OrderCreatedFactory) -> None:
+async def test_a_payment_leased_by_another_worker_is_left_alone(
+    fakes: Any, work: Any, order_created: OrderCreatedFactory
+) -> None:
+    repository, provider, relay = fakes.Repository(), fakes.Provider(), fakes.Relay()
+    payment = _pending(order_created)
+    await repository.add(payment, owner="another-worker", lease_seconds=60)
+
+    result = await handlers.process_payment(
+        payment.payment_id, repository=repository, provider=provider, relay=relay, work=work
+    )
+
+    assert result is not None and result.status is PaymentStatus.PENDING
+    assert provider.requests == [] and repository.leases[payment.payment_id] == "another-worker"
+
+
+async def test_a_step_whose_lease_was_taken_over_publishes_nothing(
+    fakes: Any, work: Any, order_created: OrderCreatedFactory
+) -> None:
     repository, relay = fakes.Repository(), fakes.Relay()
     provider = fakes.Provider(release=asyncio.Event())
     payment = _pending(order_created)
-    await repository.add(payment)
+    await repository.add(payment, owner=work.owner, lease_seconds=60)
 
     run = asyncio.create_task(
-        handlers.process_payment(payment.payment_id, repository=repository, provider=provider, relay=relay)
+        handlers.process_payment(payment.payment_id, repository=repository, provider=provider, relay=relay, work=work)
     )
     await _until(lambda: provider.running == 1)
-    # Meanwhile another worker settled it (e.g. a resumed run in another task).
-    repository.payments[payment.payment_id], _ = payment.settle(ChargeSucceeded(charge_id="ch_other"))
+    # Meanwhile our lease expired and another worker took the payment over and settled it.
+    repository.leases[payment.payment_id] = "another-worker"
+    assert await repository.save(payment.settle(ChargeSucceeded(charge_id="ch_other"))[0], owner="another-worker")
     provider.release.set()
     result = await run
 
@@ -76,17 +98,22 @@ async def test_a_lost_settle_race_publishes_nothing(fakes: Any, order_created: O
     assert relay.published == [] and repository.outbox == []
 
 
-async def test_at_most_n_charges_run_at_once(fakes: Any, order_created: OrderCreatedFactory) -> None:
+async def test_at_most_n_charges_run_at_once(fakes: Any, work: Any, order_created: OrderCreatedFactory) -> None:
     repository, relay = fakes.Repository(), fakes.Relay()
     provider = fakes.Provider(release=asyncio.Event())
 
     async def process(payment_id: str) -> object:
-        return await handlers.process_payment(payment_id, repository=repository, provider=provider, relay=relay)
+        return await handlers.process_payment(
+            payment_id, repository=repository, provider=provider, relay=relay, work=work
+        )
 
-    processor = PaymentProcessor(process, repository.pending_ids, max_concurrent=2)
+    async def nothing_due(_: int) -> list[str]:
+        return []
+
+    processor = PaymentProcessor(process, nothing_due, max_concurrent=2)
     for _ in range(5):
         payment = _pending(order_created)
-        await repository.add(payment)
+        await repository.add(payment, owner=work.owner, lease_seconds=60)
         assert processor.submit(payment.payment_id)
     assert not processor.submit(payment.payment_id), "already in flight"
 
@@ -99,9 +126,7 @@ async def test_at_most_n_charges_run_at_once(fakes: Any, order_created: OrderCre
     assert provider.max_running == 2 and len(relay.published) == 5
 
 
-async def test_a_failing_payment_stays_pending_and_does_not_stop_others(
-    fakes: Any, order_created: OrderCreatedFactory
-) -> None:
+async def test_a_failing_step_does_not_stop_others(fakes: Any, order_created: OrderCreatedFactory) -> None:
     seen: list[str] = []
 
     async def process(payment_id: str) -> object:
@@ -110,10 +135,10 @@ async def test_a_failing_payment_stays_pending_and_does_not_stop_others(
             raise RuntimeError("dynamodb unavailable")
         return None
 
-    async def nothing_pending(_: float) -> list[str]:
+    async def nothing_due(_: int) -> list[str]:
         return []
 
-    processor = PaymentProcessor(process, nothing_pending, max_concurrent=2)
+    processor = PaymentProcessor(process, nothing_due, max_concurrent=2)
     processor.submit("boom")
     processor.submit("fine")
     await processor.join()
@@ -142,7 +167,8 @@ async def test_shutdown_cancels_what_outlives_the_grace_and_it_stays_pending(
 
     assert stopped_in < 2.0
     payment = harness.repository.payments[response.json()["payment_id"]]
-    assert payment.status is PaymentStatus.PENDING, "cut off mid-charge: left for the next start"
+    assert payment.status is PaymentStatus.PENDING, "cut off mid-charge: left for whoever takes the lease next"
+    assert harness.repository.leases[payment.payment_id] == "worker-under-test"
     assert harness.relay.published == []
 
 

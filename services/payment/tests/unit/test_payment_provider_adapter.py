@@ -16,7 +16,8 @@ import uvicorn
 from shop_devtools.payment_provider_sim import ProviderSimSettings, create_app
 from shop_devtools.testing.fixtures import free_port
 from shop_payment.adapters.payment_provider import HttpPaymentProvider, parse_retry_after
-from shop_payment.domain import ChargeDeclined, ChargeRequest, ChargeSucceeded
+from shop_payment.domain import ChargeAmbiguous, ChargeDeclined, ChargeRequest, ChargeSucceeded
+from shop_payment.ports import ChargeDeferred
 
 SUCCESS_TOKEN = "tok_success"
 FAST_BACKOFF = {"backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05}
@@ -42,7 +43,9 @@ def _simulator(**settings: Any) -> tuple[Any, RecordingTransport]:
 
 
 def _request(token: str = SUCCESS_TOKEN) -> ChargeRequest:
-    return ChargeRequest(amount=Decimal("39.98"), currency="USD", token=token, idempotency_key=str(uuid.uuid4()))
+    return ChargeRequest(
+        amount=Decimal("39.98"), currency="USD", token=token, idempotency_key=str(uuid.uuid4()), order_id="o-1"
+    )
 
 
 async def _charged(client: httpx.AsyncClient, key: str) -> list[dict[str, Any]]:
@@ -108,30 +111,43 @@ async def test_500s_are_retried_until_success() -> None:
     assert isinstance(outcome, ChargeSucceeded) and [c["charge_id"] for c in charges] == [outcome.charge_id]
 
 
-async def test_exhausted_retries_are_provider_unavailable() -> None:
+async def test_retries_exhausted_on_5xx_are_ambiguous_never_a_decline() -> None:
     _, transport = _simulator(error_rate=1.0)
     async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
         request = _request()
         outcome = await HttpPaymentProvider(client, max_attempts=3, **FAST_BACKOFF).charge(request)
         charges = await _charged(client, request.idempotency_key)
 
-    assert outcome == ChargeDeclined(reason="provider_unavailable")
+    assert isinstance(outcome, ChargeAmbiguous), "a 5xx may hide a charge: the payment is looked up"
     assert transport.statuses == [500, 500, 500]
     assert charges == []
 
 
-async def test_a_rejected_request_is_not_retried() -> None:
+async def test_a_409_is_ambiguous_never_a_decline() -> None:
     _, transport = _simulator()
     async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
         request = _request()
-        await HttpPaymentProvider(client, **FAST_BACKOFF).charge(request)
-        # The same key with other parameters: the provider refuses it (409), retrying cannot help.
-        outcome = await HttpPaymentProvider(client, **FAST_BACKOFF).charge(
+        first = await HttpPaymentProvider(client, **FAST_BACKOFF).charge(request)
+        # The same key with other parameters: 409. Whatever it means, the key's charge exists or not: a
+        # lookup decides, a decline would be a lie.
+        outcome = await HttpPaymentProvider(client, max_attempts=2, **FAST_BACKOFF).charge(
             request.model_copy(update={"amount": Decimal("1.00")})
         )
+        found = await HttpPaymentProvider(client, **FAST_BACKOFF).find_charge(request.idempotency_key)
 
-    assert outcome == ChargeDeclined(reason="provider_unavailable")
-    assert transport.statuses == [201, 409]
+    assert isinstance(outcome, ChargeAmbiguous)
+    assert transport.statuses == [201, 409, 409]
+    assert found == first
+
+
+async def test_a_request_the_provider_rejects_defers_the_payment_instead_of_failing_it() -> None:
+    app, transport = _simulator()
+    async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        with pytest.raises(ChargeDeferred):  # 422: our request is malformed, not the customer's card
+            await HttpPaymentProvider(client, **FAST_BACKOFF).charge(_request().model_copy(update={"currency": "US"}))
+
+    assert transport.statuses == [422], "not retried: the same request gets the same answer"
+    assert app.state.ledger.charges == []
 
 
 @pytest.fixture
@@ -156,7 +172,7 @@ async def test_timeouts_are_retried_with_one_key_so_nothing_is_charged_twice(slo
     timeout = httpx.Timeout(1.0, read=0.1)
     async with httpx.AsyncClient(base_url=slow_provider_url, timeout=timeout) as impatient:
         outcome = await HttpPaymentProvider(impatient, max_attempts=3, **FAST_BACKOFF).charge(request)
-    assert outcome == ChargeDeclined(reason="provider_unavailable")
+    assert isinstance(outcome, ChargeAmbiguous), "the requests went out: charged or not, only a lookup can tell"
 
     async with httpx.AsyncClient(base_url=slow_provider_url, timeout=5.0) as patient:
         await asyncio.sleep(0.4)  # let the last abandoned request finish on the provider's side
@@ -167,11 +183,10 @@ async def test_timeouts_are_retried_with_one_key_so_nothing_is_charged_twice(slo
     assert again == ChargeSucceeded(charge_id=charges[0]["charge_id"])
 
 
-async def test_an_unreachable_provider_is_provider_unavailable() -> None:
+async def test_an_unreachable_provider_defers_the_payment() -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{free_port()}", timeout=1.0) as client:
-        outcome = await HttpPaymentProvider(client, max_attempts=2, **FAST_BACKOFF).charge(_request())
-
-    assert outcome == ChargeDeclined(reason="provider_unavailable")
+        with pytest.raises(ChargeDeferred):  # connection refused: nothing was sent, nothing to look up
+            await HttpPaymentProvider(client, max_attempts=2, **FAST_BACKOFF).charge(_request())
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:

@@ -13,7 +13,7 @@ import pytest
 from shop_devtools.payment_provider_sim import ProviderSimSettings, create_app
 from shop_payment.adapters.payment_provider import HttpPaymentProvider
 from shop_payment.adapters.provider_guard import ProviderGuard
-from shop_payment.domain import ChargeDeclined, ChargeRequest, ChargeSucceeded
+from shop_payment.domain import ChargeAmbiguous, ChargeDeclined, ChargeRequest, ChargeSucceeded
 from shop_payment.ports import ChargeDeferred
 
 Outage = Literal["500", "timeout", "refused"]
@@ -50,7 +50,9 @@ class ScriptedTransport(httpx.AsyncBaseTransport):
 
 
 def _request(token: str = SUCCESS_TOKEN) -> ChargeRequest:
-    return ChargeRequest(amount=Decimal("12.50"), currency="USD", token=token, idempotency_key=str(uuid.uuid4()))
+    return ChargeRequest(
+        amount=Decimal("12.50"), currency="USD", token=token, idempotency_key=str(uuid.uuid4()), order_id="o-1"
+    )
 
 
 def _provider(
@@ -67,8 +69,11 @@ async def test_consecutive_failures_open_the_circuit_and_payments_wait(outage: O
     guard = ProviderGuard(failure_threshold=3, recovery_seconds=60)
     provider, client = _provider(transport, guard, max_attempts=5)
     async with client:
-        with pytest.raises(ChargeDeferred):
-            await provider.charge(_request())
+        if outage == "refused":  # never reached the provider: nothing to look up, the payment just waits
+            with pytest.raises(ChargeDeferred):
+                await provider.charge(_request())
+        else:  # the requests went out and their answers were lost: the charge is looked up, not failed
+            assert isinstance(await provider.charge(_request()), ChargeAmbiguous)
         assert len(transport.statuses) == 3, "the third failure opened it; attempts 4 and 5 were not made"
         assert await guard.is_open()
 
@@ -94,9 +99,9 @@ async def test_rate_limited_answers_do_not_open_the_circuit() -> None:
     guard = ProviderGuard(failure_threshold=2)
     provider, client = _provider(transport, guard, max_attempts=4)
     async with client:
-        outcome = await provider.charge(_request())
+        with pytest.raises(ChargeDeferred):  # 429 means not charged: the payment waits, never fails
+            await provider.charge(_request())
 
-    assert outcome == ChargeDeclined(reason="provider_unavailable"), "retries exhausted, the circuit still closed"
     assert transport.statuses == [429] * 4
     assert not await guard.is_open()
 
@@ -120,8 +125,7 @@ async def test_after_the_recovery_time_a_success_closes_the_circuit() -> None:
     guard = ProviderGuard(failure_threshold=1, recovery_seconds=0.2)
     provider, client = _provider(transport, guard)
     async with client:
-        with pytest.raises(ChargeDeferred):
-            await provider.charge(_request())
+        assert isinstance(await provider.charge(_request()), ChargeAmbiguous)  # a 503 may hide a charge
         transport.outage = None  # the provider is back, but the circuit is still open
         with pytest.raises(ChargeDeferred):
             await provider.charge(_request())
@@ -141,11 +145,9 @@ async def test_a_failure_while_half_open_opens_the_circuit_again() -> None:
     guard = ProviderGuard(failure_threshold=2, recovery_seconds=0.2)
     provider, client = _provider(transport, guard)
     async with client:
-        with pytest.raises(ChargeDeferred):
-            await provider.charge(_request())
+        assert isinstance(await provider.charge(_request()), ChargeAmbiguous)
         await asyncio.sleep(0.25)
-        with pytest.raises(ChargeDeferred):
-            await provider.charge(_request())
+        assert isinstance(await provider.charge(_request()), ChargeAmbiguous)
         assert transport.statuses == ["timeout"] * 3, "one trial attempt, not a fresh count of two"
         with pytest.raises(ChargeDeferred):
             await provider.charge(_request())

@@ -1,5 +1,6 @@
 """Step Functions activity worker pool."""
 
-from .runner import ActivityWorkerPool, TaskHandler
+from .metrics import ActivityMetrics
+from .runner import ActivityWorkerPool, PollPolicy, TaskHandler
 
-__all__ = ["ActivityWorkerPool", "TaskHandler"]
+__all__ = ["ActivityMetrics", "ActivityWorkerPool", "PollPolicy", "TaskHandler"]

@@ -1,6 +1,15 @@
 """A pool of Step Functions activity workers: long-poll tasks, heartbeat while working, report the result.
 
 Tasks carry a `task` field naming the handler; each handler takes the task input and returns the output.
+One task's trouble never ends the pool: each slot reports its own task's failure (SendTaskFailure with the
+error's class name and a one-line cause, never the input) and polls on. A result Step Functions no longer
+takes (TaskTimedOut, TaskDoesNotExist, InvalidToken) or that cannot be sent is logged, counted
+(`ActivityResultsDropped`) and dropped. Transient errors of those calls are retried by the client itself:
+open it with `shop_shared.aws.client_config` (botocore's standard mode: up to `max_attempts` retries, with
+backoff, of throttling, 5xx, connection errors and read timeouts). Heartbeats go on through such errors and
+stop only when the task is gone, cancelling its handler. `run()` ends on its own only when the pool can no
+longer poll (see PollPolicy), so that the service's health check reports it.
+
 On stop: no new poll; a task still running after `shutdown_grace_seconds` is cancelled and reported with
 SendTaskFailure (`Worker.Stopped`), so the state machine's Retry hands it to another worker at once instead
 of waiting for the heartbeat timeout. A poll cancelled by the stop may still be handed a task (Step Functions
@@ -13,27 +22,40 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from shop_shared.lifecycle import run_unless_stopped, sleep_or_stop
 
-__all__ = ["ActivityWorkerPool", "TaskHandler"]
+from .errors import error_name, is_transient, task_is_gone
+from .metrics import ActivityMetrics
+
+__all__ = ["ActivityWorkerPool", "PollPolicy", "TaskHandler"]
 
 logger = logging.getLogger(__name__)
 
 TaskHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
-# SendTaskFailure limits: error 256 characters, cause 32,768.
+# SendTaskFailure allows an error of 256 characters and a cause of 32,768; a short cause keeps data out of it.
 MAX_ERROR_LENGTH = 256
-MAX_CAUSE_LENGTH = 32768
-TASK_GONE_ERRORS = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+MAX_CAUSE_LENGTH = 256
 WORKER_STOPPED = "Worker.Stopped"  # matched by the state machine's States.TaskFailed retry
 
 
-class _StoppedBeforeDone(Exception):
-    """The shutdown grace ran out before the task's work finished."""
+@dataclass(frozen=True)
+class PollPolicy:
+    """How long GetActivityTask may fail before the pool gives up.
+
+    Transient errors (network, throttling, 5xx) are retried for ever, with backoff: the pool is fine, AWS is
+    not. `max_failures` consecutive non-transient errors (ActivityDoesNotExist, AccessDenied ...) end the pool.
+    """
+
+    max_failures: int = 5
+    first_backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 30.0
+
+    def backoff(self, failed_polls: int) -> float:
+        return min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** (failed_polls - 1))
 
 
 class ActivityWorkerPool:
@@ -47,6 +69,8 @@ class ActivityWorkerPool:
         max_concurrent_tasks: int = 4,
         heartbeat_interval_seconds: float = 10.0,
         shutdown_grace_seconds: float = 20.0,
+        poll_policy: PollPolicy = PollPolicy(),
+        metrics: ActivityMetrics | None = None,
     ) -> None:
         self._client = sfn_client
         self._activity_arn = activity_arn
@@ -55,56 +79,91 @@ class ActivityWorkerPool:
         self._slots = max_concurrent_tasks
         self._heartbeat_interval = heartbeat_interval_seconds
         self._grace = shutdown_grace_seconds
+        self._poll_policy = poll_policy
+        self._metrics = metrics or ActivityMetrics(activity_arn.rsplit(":", 1)[-1])
 
     async def run(self, stop: asyncio.Event) -> None:
-        """One long poll per free slot, so the pool never takes a task it has no capacity for."""
-        async with asyncio.TaskGroup() as group:
-            for slot in range(self._slots):
-                group.create_task(self._poll_loop(stop, slot))
+        """One long poll per free slot, so the pool never takes a task it has no capacity for.
 
-    async def _poll_loop(self, stop: asyncio.Event, slot: int) -> None:
-        while not stop.is_set():
+        Returns after `stop`, or when a slot can no longer poll: the other slots then wind down as on a stop.
+        """
+        halt = asyncio.Event()  # set by the service's stop, or by a slot that gave up polling
+        relay = asyncio.create_task(_set_when_set(stop, halt))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for slot in range(self._slots):
+                    group.create_task(self._poll_loop(halt, slot))
+        finally:
+            relay.cancel()
+        if not stop.is_set():
+            logger.error("activity pool ended: it can no longer poll", extra={"activity": self._activity_arn})
+
+    async def _poll_loop(self, halt: asyncio.Event, slot: int) -> None:
+        failed_polls = 0  # consecutive, of any kind: sets the backoff
+        hard_failures = 0  # consecutive non-transient ones: end the pool
+        while not halt.is_set():
             try:
-                task = await self._get_task_or_stop(stop)
-            except Exception:
-                logger.exception("GetActivityTask failed", extra={"slot": slot})
-                await sleep_or_stop(stop, 2.0)
+                task = await self._get_task_or_stop(halt)
+            except Exception as error:
+                failed_polls += 1
+                hard_failures = 0 if is_transient(error) else hard_failures + 1
+                if hard_failures >= self._poll_policy.max_failures:
+                    logger.error("GetActivityTask keeps failing; giving up", exc_info=True, extra={"slot": slot})
+                    halt.set()
+                    return
+                logger.warning("GetActivityTask failed; retrying", exc_info=True, extra={"slot": slot})
+                await sleep_or_stop(halt, self._poll_policy.backoff(failed_polls))
                 continue
+            failed_polls = hard_failures = 0
             if task and task.get("taskToken"):
-                await self.run_task(task["taskToken"], json.loads(task.get("input") or "{}"), stop)
+                await self._serve(task, halt, slot)
+
+    async def _serve(self, task: dict[str, Any], stop: asyncio.Event, slot: int) -> None:
+        token = task["taskToken"]
+        try:
+            task_input = json.loads(task.get("input") or "{}")
+        except (TypeError, ValueError):
+            task_input = None
+        if not isinstance(task_input, dict):
+            await self._fail(token, "?", "InvalidInput", "the task input is not a JSON object")
+            return
+        try:
+            await self.run_task(token, task_input, stop)
+        except Exception:
+            # run_task reports its own task's errors; this last guard keeps the slot polling whatever happens.
+            logger.exception("task could not be run", extra={"slot": slot})
 
     async def run_task(self, token: str, task_input: dict[str, Any], stop: asyncio.Event | None = None) -> None:
-        name = task_input.get("task")
-        handler = self._handlers.get(str(name))
+        """Run one task and report its outcome. When cancelled, it cancels the handler's work before raising."""
+        name = str(task_input.get("task"))
+        handler = self._handlers.get(name)
         if handler is None:
-            await self._fail(token, "UnknownTask", f"no handler for task {name!r}")
+            await self._fail(token, name, "UnknownTask", f"no handler for task {name!r}")
             return
-        work = asyncio.ensure_future(handler(task_input))
-        heartbeat = asyncio.ensure_future(self._heartbeat(token, work))
+        work = asyncio.ensure_future(_invoke(handler, task_input))
+        lost = asyncio.Event()
+        heartbeat = asyncio.ensure_future(self._heartbeat(token, work, lost))
         try:
-            output = await self._finish_unless_stopped(work, stop)
-        except _StoppedBeforeDone:
-            logger.warning("task handed back: the worker is stopping", extra={"task": name})
-            await self._fail(token, WORKER_STOPPED, f"worker stopped before finishing the {name} task; retry it")
-            return
-        except asyncio.CancelledError:
-            if heartbeat.done() and heartbeat.result() is False:
-                logger.warning("task given up: Step Functions no longer holds it", extra={"task": name})
-                return
-            raise
-        except Exception as error:
-            logger.exception("task failed", extra={"task": name})
-            await self._fail(token, type(error).__name__, str(error) or repr(error))
-            return
+            finished = await self._wait_unless_stopped(work, stop)
         finally:
+            # Whatever ends the wait (even our own cancellation), no handler runs on unsupervised.
             heartbeat.cancel()
-        await self._client.send_task_success(taskToken=token, output=json.dumps(output))
-        logger.info("task succeeded", extra={"task": name})
+            work.cancel()
+            await asyncio.gather(work, heartbeat, return_exceptions=True)
+        if lost.is_set():
+            logger.warning("task given up: Step Functions no longer holds it", extra={"task": name})
+            await self._metrics.result_dropped("TaskGone")
+        elif not finished:
+            logger.warning("task handed back: the worker is stopping", extra={"task": name})
+            await self._fail(token, name, WORKER_STOPPED, f"worker stopped before finishing the {name} task; retry it")
+        else:
+            await self._report(token, name, work)
 
-    async def _finish_unless_stopped(self, work: asyncio.Future[Any], stop: asyncio.Event | None) -> Any:
-        """The work's output; after a stop, only if it finishes within the grace (else _StoppedBeforeDone)."""
+    async def _wait_unless_stopped(self, work: asyncio.Future[Any], stop: asyncio.Event | None) -> bool:
+        """Wait for the work; after a stop, at most the grace. True when the work is done."""
         if stop is None:
-            return await work
+            await asyncio.wait({work})
+            return True
         stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({work, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -112,33 +171,61 @@ class ActivityWorkerPool:
             stopped.cancel()
         if not work.done():
             await asyncio.wait({work}, timeout=self._grace)
-        if not work.done():
-            work.cancel()
-            await asyncio.gather(work, return_exceptions=True)
-            raise _StoppedBeforeDone
-        return work.result()
+        return work.done()
 
-    async def _heartbeat(self, token: str, work: asyncio.Future[Any]) -> bool:
-        """Heartbeat until the work ends; if the task is gone (timed out), cancel the work."""
+    async def _report(self, token: str, name: str, work: asyncio.Future[Any]) -> None:
+        if work.cancelled():
+            await self._fail(token, name, "TaskCancelled", f"the {name} task's work was cancelled")
+            return
+        error = work.exception()
+        if error is not None:
+            logger.error("task failed", exc_info=error, extra={"task": name})
+            await self._fail(token, name, type(error).__name__, _short_cause(error))
+            return
+        try:
+            output = json.dumps(work.result())
+        except (TypeError, ValueError) as error:
+            logger.error("task output is not JSON", exc_info=error, extra={"task": name})
+            await self._fail(token, name, "InvalidOutput", f"the {name} task's output is not JSON-serialisable")
+            return
+        if await self._send(name, self._client.send_task_success(taskToken=token, output=output)):
+            logger.info("task succeeded", extra={"task": name})
+
+    async def _heartbeat(self, token: str, work: asyncio.Future[Any], lost: asyncio.Event) -> None:
+        """Heartbeat until the work ends. Only a task that is gone stops it, and cancels the work: nobody
+        would take its result. Other failures (read timeouts, throttling) may pass: beat on."""
         while not work.done():
             await asyncio.sleep(self._heartbeat_interval)
             try:
                 await self._client.send_task_heartbeat(taskToken=token)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in TASK_GONE_ERRORS:
+            except Exception as error:
+                if task_is_gone(error):
+                    lost.set()
                     work.cancel()
-                    return False
-                logger.warning("heartbeat failed; will retry", exc_info=True)
-        return True
+                    return
+                logger.warning("heartbeat failed; beating on", exc_info=True)
 
-    async def _fail(self, token: str, error: str, cause: str) -> None:
+    async def _fail(self, token: str, name: str, error: str, cause: str) -> None:
+        call = self._client.send_task_failure(taskToken=token, error=error[:MAX_ERROR_LENGTH], cause=cause)
+        await self._send(name, call)
+
+    async def _send(self, name: str, call: Awaitable[Any]) -> bool:
+        """Send a result; one that cannot be sent is logged, counted and dropped (the slot polls on)."""
         try:
-            await self._client.send_task_failure(
-                taskToken=token, error=error[:MAX_ERROR_LENGTH], cause=cause[:MAX_CAUSE_LENGTH]
+            await call
+        except Exception as error:
+            gone = task_is_gone(error)
+            # A gone task is retried by the state machine; one we failed to reach waits out its heartbeat.
+            logger.warning(
+                "result dropped: %s (%s)",
+                "the task is gone" if gone else "could not send it",
+                error_name(error),
+                exc_info=not gone,
+                extra={"task": name},
             )
-        except ClientError:
-            # The task timed out meanwhile: Step Functions retries it anyway.
-            logger.warning("could not report task failure", exc_info=True)
+            await self._metrics.result_dropped("TaskGone" if gone else "SendFailed")
+            return False
+        return True
 
     async def _get_task_or_stop(self, stop: asyncio.Event) -> dict[str, Any] | None:
         # A task handed to a cancelled poll times out on its heartbeat and the state machine retries it.
@@ -146,3 +233,19 @@ class ActivityWorkerPool:
             stop, self._client.get_activity_task(activityArn=self._activity_arn, workerName=self._worker_name)
         )
         return task
+
+
+def _short_cause(error: BaseException) -> str:
+    """The first line of the message (a ValidationError's lists the input values on the next lines)."""
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else repr(error))[:MAX_CAUSE_LENGTH]
+
+
+async def _invoke(handler: TaskHandler, task_input: dict[str, Any]) -> dict[str, Any]:
+    # Inside the work, so that even a handler failing before its first await fails only its own task.
+    return await handler(task_input)
+
+
+async def _set_when_set(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()

@@ -2,28 +2,51 @@
 
 from .envelope import EventEnvelope, EventMetadata, IntegrationEvent, new_envelope
 from .loyalty import LoyaltyTier, LoyaltyTierChanged
+from .money import (
+    MINOR_UNITS,
+    SUPPORTED_CURRENCIES,
+    Currency,
+    NonNegativeAmount,
+    PlainDecimal,
+    PositiveAmount,
+    check_currency_places,
+    decimal_places,
+    fixed_point,
+    parse_plain_decimal,
+)
 from .orders import OrderCreated, OrderCreatedLine
-from .payments import PaymentFailed, PaymentFailureReason, PaymentSucceeded
+from .payments import PaymentFailed, PaymentFailureReason, PaymentRefunded, PaymentSucceeded
 from .registry import EVENT_MODELS, InvalidEvent, UnknownEventType, parse_envelope
 from .sources import LOYALTY_SOURCE, ORDER_SOURCE, PAYMENT_SOURCE
 
 __all__ = [
     "EVENT_MODELS",
     "LOYALTY_SOURCE",
+    "MINOR_UNITS",
     "ORDER_SOURCE",
     "PAYMENT_SOURCE",
+    "SUPPORTED_CURRENCIES",
+    "Currency",
     "EventEnvelope",
     "EventMetadata",
     "IntegrationEvent",
     "InvalidEvent",
     "LoyaltyTier",
     "LoyaltyTierChanged",
+    "NonNegativeAmount",
     "OrderCreated",
     "OrderCreatedLine",
     "PaymentFailed",
     "PaymentFailureReason",
+    "PaymentRefunded",
     "PaymentSucceeded",
+    "PlainDecimal",
+    "PositiveAmount",
     "UnknownEventType",
+    "check_currency_places",
+    "decimal_places",
+    "fixed_point",
     "new_envelope",
     "parse_envelope",
+    "parse_plain_decimal",
 ]

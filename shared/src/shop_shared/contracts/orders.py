@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .envelope import IntegrationEvent
+from .money import Currency, NonNegativeAmount, PositiveAmount, check_currency_places
 from .sources import ORDER_SOURCE
 
 __all__ = ["OrderCreated", "OrderCreatedLine"]
@@ -18,7 +19,7 @@ class OrderCreatedLine(BaseModel):
 
     sku: str
     quantity: int = Field(ge=1)
-    unit_price: Decimal
+    unit_price: NonNegativeAmount
 
 
 class OrderCreated(IntegrationEvent):
@@ -30,10 +31,17 @@ class OrderCreated(IntegrationEvent):
 
     order_id: str
     customer_id: str
-    currency: str = Field(min_length=3, max_length=3)
-    total: Decimal
+    currency: Currency
+    total: PositiveAmount = Field(description="Sum of the lines, in the currency's minor unit at most.")
     items: tuple[OrderCreatedLine, ...]
     payment_token: str = Field(description="An opaque token from the payment provider, never card data.")
     contact_ciphertext: str = Field(
         description="The customer's contact (phone or e-mail), encrypted with the contact KMS key."
     )
+
+    @model_validator(mode="after")
+    def _amounts_fit_the_currency(self) -> Self:
+        amounts: list[tuple[tuple[str | int, ...], Decimal]] = [(("total",), self.total)]
+        amounts += [(("items", index, "unit_price"), line.unit_price) for index, line in enumerate(self.items)]
+        check_currency_places(type(self).__name__, self.currency, amounts)
+        return self

@@ -9,13 +9,13 @@ from pydantic import ValidationError
 from .envelope import EventEnvelope, EventMetadata, IntegrationEvent
 from .loyalty import LoyaltyTierChanged
 from .orders import OrderCreated
-from .payments import PaymentFailed, PaymentSucceeded
+from .payments import PaymentFailed, PaymentRefunded, PaymentSucceeded
 
 __all__ = ["EVENT_MODELS", "InvalidEvent", "UnknownEventType", "parse_envelope"]
 
 EVENT_MODELS: dict[tuple[str, int], type[IntegrationEvent]] = {
     (model.event_type, model.event_version): model
-    for model in (OrderCreated, PaymentSucceeded, PaymentFailed, LoyaltyTierChanged)
+    for model in (OrderCreated, PaymentSucceeded, PaymentFailed, PaymentRefunded, LoyaltyTierChanged)
 }
 
 

@@ -243,3 +243,18 @@ run "without_api_destination_rules_the_push_widget_is_left_out" {
     error_message = "No empty widget."
   }
 }
+
+run "a_late_charge_refund_alarms_the_operators" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].threshold == 0
+      && aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].evaluation_periods == 1
+      && aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].treat_missing_data == "notBreaching"
+      && [for query in aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].dimensions["Service"]]] == [["Shop", "LateChargeRefunded", "payment"]]
+      && aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].alarm_actions == toset([var.alarm_topic_arn])
+    )
+    error_message = "Payment's LateChargeRefunded metric (EMF, namespace Shop) alarms on its first occurrence."
+  }
+}

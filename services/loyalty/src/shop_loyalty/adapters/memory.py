@@ -9,7 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from shop_loyalty.domain import LoyaltyAccount
+from shop_loyalty.ports import EntryKind, LedgerEntry
 
+from .ledger import ledger_key
+from .partner_notes import entry_from_values
 from .transactions import TransactionCancelled
 
 __all__ = [
@@ -76,37 +79,68 @@ class InMemoryAccounts:
 
 
 class InMemoryLedger:
+    """Ledger items keyed as in DynamoDB: the credit under the order id, the reversal under its own key."""
+
     def __init__(self, tables: InMemoryTables) -> None:
         self._tables = tables
 
     def record_item(
         self, *, order_id: str, customer_id: str, points: int, month: str, credited_at: datetime, event_id: str
     ) -> PendingWrite:
-        entry = {"order_id": order_id, "customer_id": customer_id, "points": points, "month": month}
+        entry = {"order_id": order_id, "kind": "credit", "customer_id": customer_id, "points": points, "month": month}
+        return self._put_if_absent(ledger_key(order_id, "credit"), entry)
 
-        def absent() -> bool:
-            return order_id not in self._tables.ledger
+    def not_reversed_item(self, order_id: str) -> PendingWrite:
+        return self._absent(ledger_key(order_id, "reversal"))
 
+    def reversal_item(
+        self,
+        *,
+        order_id: str,
+        customer_id: str,
+        points: int,
+        month: str,
+        credited: bool,
+        reversed_at: datetime,
+        event_id: str,
+    ) -> PendingWrite:
+        entry = {
+            "order_id": ledger_key(order_id, "reversal"),
+            "kind": "reversal",
+            "reverses_order_id": order_id,
+            "customer_id": customer_id,
+            "points": points,
+            "month": month,
+            "credited": credited,
+        }
+        return self._put_if_absent(ledger_key(order_id, "reversal"), entry)
+
+    def not_credited_item(self, order_id: str) -> PendingWrite:
+        return self._absent(ledger_key(order_id, "credit"))
+
+    def _put_if_absent(self, key: str, entry: dict[str, Any]) -> PendingWrite:
         def store() -> None:
-            self._tables.ledger[order_id] = entry
+            self._tables.ledger[key] = entry
 
-        return PendingWrite(absent, store)
+        return PendingWrite(lambda: key not in self._tables.ledger, store)
+
+    def _absent(self, key: str) -> PendingWrite:
+        return PendingWrite(lambda: key not in self._tables.ledger, lambda: None)
 
 
 class InMemoryPartnerNotes:
     def __init__(self, tables: InMemoryTables) -> None:
         self._tables = tables
 
-    async def credited(self, order_id: str) -> tuple[str, int, datetime | None] | None:
-        entry = self._tables.ledger.get(order_id)
-        if entry is None:
-            return None
-        return entry["customer_id"], entry["points"], entry.get("partner_notified_at")
+    async def entry(self, order_id: str, kind: EntryKind) -> LedgerEntry | None:
+        values = self._tables.ledger.get(ledger_key(order_id, kind))
+        return entry_from_values(order_id, kind, values) if values is not None else None
 
-    async def mark_partner_notified(self, order_id: str, at: datetime) -> None:
-        if order_id not in self._tables.ledger:
-            raise LookupError(f"no ledger entry for order {order_id}")
-        self._tables.ledger[order_id].setdefault("partner_notified_at", at)
+    async def mark_partner_notified(self, order_id: str, at: datetime, kind: EntryKind = "credit") -> None:
+        key = ledger_key(order_id, kind)
+        if key not in self._tables.ledger:
+            raise LookupError(f"no {kind} ledger entry for order {order_id}")
+        self._tables.ledger[key].setdefault("partner_notified_at", at)
 
 
 class InMemoryTransactions:

@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 class PartnerUnavailable(Exception):
-    """The partner did not take the credit after every attempt (timeouts, connection errors, 5xx, 429)."""
+    """The partner did not take the credit or reversal after every attempt (timeouts, connection errors, 5xx, 429)."""
 
 
 class PartnerRejected(Exception):
@@ -39,7 +39,13 @@ class HttpLoyaltyPartner:
         self._backoff_max = backoff_max_seconds
 
     async def report_credit(self, *, customer_id: str, order_id: str, points: int) -> None:
-        body = {"customer_id": customer_id, "order_id": order_id, "points": points}
+        await self._post("/v1/credits", {"customer_id": customer_id, "order_id": order_id, "points": points})
+
+    async def report_reversal(self, *, customer_id: str, order_id: str, points: int) -> None:
+        await self._post("/v1/reversals", {"customer_id": customer_id, "order_id": order_id, "points": points})
+
+    async def _post(self, path: str, body: dict[str, str | int]) -> None:
+        order_id = body["order_id"]
         retrying = AsyncRetrying(
             retry=retry_if_exception_type((httpx.TransportError, _RetryableAnswer)),
             stop=stop_after_attempt(self._max_attempts),
@@ -49,11 +55,13 @@ class HttpLoyaltyPartner:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._client.post("/v1/credits", json=body)
+                    response = await self._client.post(path, json=body)
                     if response.status_code == 429 or response.status_code >= 500:
                         raise _RetryableAnswer(f"partner answered {response.status_code}")
         except (httpx.TransportError, _RetryableAnswer) as error:
-            logger.warning("loyalty partner unavailable", extra={"order_id": order_id, "error": str(error)})
-            raise PartnerUnavailable(f"partner not told about order {order_id}: {error}") from error
+            logger.warning(
+                "loyalty partner unavailable", extra={"order_id": order_id, "path": path, "error": str(error)}
+            )
+            raise PartnerUnavailable(f"partner not told {path} about order {order_id}: {error}") from error
         if response.status_code >= 400:
-            raise PartnerRejected(f"partner refused order {order_id}: {response.status_code}")
+            raise PartnerRejected(f"partner refused {path} for order {order_id}: {response.status_code}")

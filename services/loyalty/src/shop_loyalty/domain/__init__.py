@@ -1,6 +1,6 @@
 """The loyalty domain: accounts, points and tiers, free of I/O."""
 
-from .model import Credit, LoyaltyAccount, TierChange
+from .model import Credit, LoyaltyAccount, Reversal, TierChange
 from .rules import (
     MONTHS_KEPT,
     QUALIFYING_MONTHS,
@@ -21,6 +21,7 @@ __all__ = [
     "Credit",
     "LoyaltyAccount",
     "Month",
+    "Reversal",
     "TierChange",
     "month_of",
     "points_for_order",

@@ -9,7 +9,7 @@ from shop_shared.contracts import LoyaltyTier
 
 from .rules import MONTHS_KEPT, Month, qualifying_points, shift_month, tier_for, tier_rank
 
-__all__ = ["RECENT_CREDITS_KEPT", "Credit", "LoyaltyAccount", "TierChange"]
+__all__ = ["RECENT_CREDITS_KEPT", "Credit", "LoyaltyAccount", "Reversal", "TierChange"]
 
 RECENT_CREDITS_KEPT = 10
 
@@ -23,6 +23,17 @@ class Credit(BaseModel):
     points: int = Field(ge=0)
     month: Month
     credited_at: AwareDatetime
+
+
+class Reversal(BaseModel):
+    """Points taken back from one order whose payment failed: what its credit gave, from the credit's month."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_id: str = Field(min_length=1)
+    points: int = Field(ge=0)
+    month: Month
+    reversed_at: AwareDatetime
 
 
 class TierChange(BaseModel):
@@ -45,7 +56,13 @@ class LoyaltyAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str = Field(min_length=1)
-    points_balance: int = Field(default=0, ge=0)
+    points_balance: int = Field(
+        default=0,
+        description=(
+            "Spendable points. Negative only if a reversal took back points that were already spent: the debt is"
+            " repaid by the next credits (a declined card must not keep what it earned)."
+        ),
+    )
     points_by_month: dict[str, int] = Field(
         default_factory=dict, description=f"Points earned per month (YYYY-MM), the last {MONTHS_KEPT} months only."
     )
@@ -56,6 +73,9 @@ class LoyaltyAccount(BaseModel):
         description="The tier before the change made by the run for `tier_as_of`; None when that run changed nothing.",
     )
     recent_credits: list[Credit] = Field(default_factory=list, description="The last credits, newest first.")
+    recent_reversals: list[Reversal] = Field(
+        default_factory=list, description="The last reversals (orders whose payment failed), newest first."
+    )
     version: int = Field(default=0, ge=0, description="Optimistic lock: the stored version this state was read at.")
 
     def credit(self, order_id: str, points: int, month: str, at: datetime) -> bool:
@@ -68,11 +88,32 @@ class LoyaltyAccount(BaseModel):
             raise ValueError("points must not be negative")
         if any(credit.order_id == order_id for credit in self.recent_credits):
             return False
+        if any(reversal.order_id == order_id for reversal in self.recent_reversals):
+            return False
         entry = Credit(order_id=order_id, points=points, month=month, credited_at=at)
         self.points_balance += points
         self.points_by_month[month] = self.points_by_month.get(month, 0) + points
         self._forget_old_months()
         self.recent_credits = [entry, *self.recent_credits][:RECENT_CREDITS_KEPT]
+        return True
+
+    def reverse(self, order_id: str, points: int, month: str, at: datetime) -> bool:
+        """Take back exactly what the order's credit gave; False (and nothing changes) if already reversed here.
+
+        The balance loses all of it, even below zero if the points were spent meanwhile (clamping would let a
+        declined order keep what it bought). The qualifying points of the credit's month lose it too, never below
+        zero, and not at all once that month is forgotten (it can no longer count towards a tier). The tier is
+        left to the next tier run, which recomputes it from these points.
+        """
+        if points < 0:
+            raise ValueError("points must not be negative")
+        if any(reversal.order_id == order_id for reversal in self.recent_reversals):
+            return False
+        entry = Reversal(order_id=order_id, points=points, month=month, reversed_at=at)
+        self.points_balance -= points
+        if month in self.points_by_month:
+            self.points_by_month[month] = max(0, self.points_by_month[month] - points)
+        self.recent_reversals = [entry, *self.recent_reversals][:RECENT_CREDITS_KEPT]
         return True
 
     def requalify(self, as_of: str) -> TierChange | None:

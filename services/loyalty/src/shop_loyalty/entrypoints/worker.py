@@ -1,4 +1,4 @@
-"""The SQS worker: order events from the loyalty queue, each handed to its handler."""
+"""The SQS worker: order and payment events from the loyalty queue, each handed to its handler by event type."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Unpack
 from shop_shared.contracts import EventEnvelope
 from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
 
-from shop_loyalty.handlers import credit_order_and_tell_partner
+from shop_loyalty.handlers import credit_order_and_tell_partner, reverse_order_and_tell_partner
 from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, TransactionWriter
 
 __all__ = ["build_consumer", "event_handlers"]
@@ -37,7 +37,19 @@ def event_handlers(
             max_attempts=credit_max_attempts,
         )
 
-    return {"order.created": on_order_created}
+    async def on_payment_failed(envelope: EventEnvelope[Any]) -> None:
+        await reverse_order_and_tell_partner(
+            envelope,
+            accounts=accounts,
+            ledger=ledger,
+            transactions=transactions,
+            partner=partner,
+            notes=partner_notes,
+            clock=clock,
+            max_attempts=credit_max_attempts,
+        )
+
+    return {"order.created": on_order_created, "payment.failed": on_payment_failed}
 
 
 def build_consumer(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from shop_notifications.adapters.send_errors import send_error
 from shop_notifications.domain.contact import Channel
-from shop_notifications.domain.exceptions import SendRejected
 from shop_notifications.domain.templates import RenderedMessage
 
 __all__ = ["SesEmailSender"]
@@ -17,7 +15,7 @@ CHARSET = "UTF-8"
 
 class SesEmailSender:
     def __init__(self, ses_client: Any, sender: str) -> None:
-        self._client = ses_client
+        self._client = ses_client  # one attempt per call: see send_errors
         self._sender = sender
 
     async def send(self, address: str, message: RenderedMessage) -> str:
@@ -30,8 +28,7 @@ class SesEmailSender:
                     "Body": {"Text": {"Data": message.text, "Charset": CHARSET}},
                 },
             )
-        except ClientError as error:
+        except Exception as error:
             # Raised without the original: its message can quote the address.
-            code = str(error.response.get("Error", {}).get("Code", "ClientError"))
-            raise SendRejected(Channel.EMAIL, code) from None
+            raise send_error(Channel.EMAIL, error) from None
         return str(response["MessageId"])

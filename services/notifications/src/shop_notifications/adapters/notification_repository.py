@@ -10,12 +10,15 @@ from shop_shared.aws import from_item, is_condition_failure, to_item
 
 from shop_notifications.adapters.timestamps import from_stored, to_stored
 from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus
+from shop_notifications.domain.templates import DeliveryPolicy
 
 __all__ = ["DynamoDbNotificationRepository"]
 
-# A record that exists may be taken over when its send failed or its claim went stale (the same rule as
-# domain.notification.is_claimable, evaluated atomically by DynamoDB).
-TAKEOVER_CONDITION = "#status = :failed OR (#status = :sending AND #claimed_at < :stale)"
+# The rule of domain.notification.claim_outcome, evaluated atomically by DynamoDB. A record that exists is
+# taken over when its send failed; a stale SENDING claim (its holder died mid-send) is taken over to resend
+# at least once, and recorded UNKNOWN (never resent) at most once.
+RETRY_CONDITION = "#status = :failed"
+STALE_CONDITION = "(#status = :sending AND #claimed_at < :stale)"
 TAKEOVER_UPDATE = (
     "SET #status = :sending, #claimed_at = :now, #event_id = :event_id, #event_type = :event_type, "
     "#template = :template, #channel = :channel, #masked_destination = :masked_destination, #message = :message "
@@ -37,7 +40,9 @@ class DynamoDbNotificationRepository:
         self._client = dynamodb_client
         self._table = table_name
 
-    async def claim(self, notification: Notification, *, stale_before: datetime) -> ClaimOutcome:
+    async def claim(
+        self, notification: Notification, *, stale_before: datetime, policy: DeliveryPolicy
+    ) -> ClaimOutcome:
         """Record the notification as SENDING before it is sent; only one delivery of an event wins the claim.
 
         A new record is one conditional put of the whole item, so no reader ever sees it half-written.
@@ -64,32 +69,65 @@ class DynamoDbNotificationRepository:
             if not is_condition_failure(error):
                 raise
         key = self._key(notification.customer_id, notification.notification_id)
+        resend_stale = policy is DeliveryPolicy.AT_LEAST_ONCE
         try:
-            await self._client.update_item(
+            response = await self._client.update_item(
                 TableName=self._table,
                 Key=key,
                 UpdateExpression=TAKEOVER_UPDATE,
-                ConditionExpression=TAKEOVER_CONDITION,
+                ConditionExpression=f"{RETRY_CONDITION} OR {STALE_CONDITION}" if resend_stale else RETRY_CONDITION,
                 ExpressionAttributeNames=_names(*TAKEOVER_ATTRIBUTES),
                 ExpressionAttributeValues=to_item(
                     {
                         ":sending": NotificationStatus.SENDING.value,
                         ":failed": NotificationStatus.FAILED.value,
-                        ":stale": to_stored(stale_before),
-                        ":now": fields["claimed_at"],
                         ":one": 1,
+                        ":now": fields["claimed_at"],
+                        **({":stale": to_stored(stale_before)} if resend_stale else {}),
                         **{f":{name}": value for name, value in fields.items() if name != "claimed_at"},
                     }
                 ),
+                ReturnValues="ALL_OLD",  # the status it had: FAILED (a retry) or SENDING (a takeover)
             )
-            return ClaimOutcome.CLAIMED
+            previous = from_item(response.get("Attributes", {})).get("status")
+            return ClaimOutcome.RESUMED if previous == NotificationStatus.SENDING else ClaimOutcome.CLAIMED
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
+        if not resend_stale and await self._abandon_stale(key, stale_before, claimed_at=fields["claimed_at"]):
+            return ClaimOutcome.ABANDONED
         existing = await self._get(key)
-        if existing is not None and existing.get("status") == NotificationStatus.SENT:
+        status = existing.get("status") if existing is not None else None
+        if status == NotificationStatus.SENT:
             return ClaimOutcome.ALREADY_SENT
+        if status == NotificationStatus.UNKNOWN:
+            return ClaimOutcome.ALREADY_UNKNOWN
         return ClaimOutcome.IN_PROGRESS
+
+    async def _abandon_stale(self, key: dict[str, Any], stale_before: datetime, *, claimed_at: str) -> bool:
+        """Record a stale SENDING claim as UNKNOWN; False when the record is not (or no longer) one."""
+        try:
+            await self._client.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression="SET #status = :unknown, #error = :error, #failed_at = :now",
+                ConditionExpression=STALE_CONDITION,
+                ExpressionAttributeNames=_names("status", "claimed_at", "error", "failed_at"),
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":unknown": NotificationStatus.UNKNOWN.value,
+                        ":sending": NotificationStatus.SENDING.value,
+                        ":stale": to_stored(stale_before),
+                        ":error": "maybe sent, not resent: the sending delivery stopped mid-send",
+                        ":now": claimed_at,
+                    }
+                ),
+            )
+            return True
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            return False
 
     async def mark_sent(
         self, customer_id: str, notification_id: str, *, provider_message_id: str, sent_at: datetime
@@ -106,17 +144,25 @@ class DynamoDbNotificationRepository:
         )
 
     async def mark_failed(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        await self._mark(customer_id, notification_id, NotificationStatus.FAILED, error=error, failed_at=failed_at)
+
+    async def mark_unknown(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
+        await self._mark(customer_id, notification_id, NotificationStatus.UNKNOWN, error=error, failed_at=failed_at)
+
+    async def _mark(
+        self, customer_id: str, notification_id: str, status: NotificationStatus, *, error: str, failed_at: datetime
+    ) -> None:
         try:
             await self._client.update_item(
                 TableName=self._table,
                 Key=self._key(customer_id, notification_id),
-                UpdateExpression="SET #status = :failed, #error = :error, #failed_at = :failed_at",
-                # A delivery that took over meanwhile may have sent it: never turn SENT back into FAILED.
+                UpdateExpression="SET #status = :status, #error = :error, #failed_at = :failed_at",
+                # A delivery that took over meanwhile may have sent it: never turn SENT back into anything.
                 ConditionExpression="attribute_exists(#notification_id) AND #status <> :sent",
                 ExpressionAttributeNames=_names("status", "error", "failed_at", "notification_id"),
                 ExpressionAttributeValues=to_item(
                     {
-                        ":failed": NotificationStatus.FAILED.value,
+                        ":status": status.value,
                         ":sent": NotificationStatus.SENT.value,
                         ":error": error,
                         ":failed_at": to_stored(failed_at),

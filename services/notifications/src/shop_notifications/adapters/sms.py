@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from shop_notifications.adapters.send_errors import send_error
 from shop_notifications.domain.contact import Channel
-from shop_notifications.domain.exceptions import SendRejected
 from shop_notifications.domain.templates import RenderedMessage
 
 __all__ = ["SnsSmsSender"]
@@ -15,7 +13,7 @@ __all__ = ["SnsSmsSender"]
 
 class SnsSmsSender:
     def __init__(self, sns_client: Any) -> None:
-        self._client = sns_client
+        self._client = sns_client  # one attempt per call: see send_errors
 
     async def send(self, address: str, message: RenderedMessage) -> str:
         try:
@@ -27,11 +25,7 @@ class SnsSmsSender:
                     "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
                 },
             )
-        except ClientError as error:
+        except Exception as error:
             # Raised without the original: its message can quote the phone number.
-            raise SendRejected(Channel.SMS, _code(error)) from None
+            raise send_error(Channel.SMS, error) from None
         return str(response["MessageId"])
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", "ClientError"))

@@ -7,6 +7,8 @@ __all__ = [
     "ContactUnreadable",
     "NotificationInProgress",
     "NotificationsError",
+    "ProviderUnreachable",
+    "SendOutcomeUnknown",
     "SendRejected",
 ]
 
@@ -32,8 +34,27 @@ class NotificationInProgress(NotificationsError):
 
 
 class SendRejected(NotificationsError):
-    """The provider refused the message; `code` is its error code (its message may echo the address)."""
+    """The provider answered and refused the message (4xx): it was not sent. `code` is the provider's code.
+
+    Its own error message is never kept: it may echo the address.
+    """
 
     def __init__(self, channel: str, code: str) -> None:
         super().__init__(f"{channel} provider rejected the message: {code}")
         self.code = code
+
+
+class ProviderUnreachable(NotificationsError):
+    """The request never left: connection refused, connect timeout, no credentials. It was not sent."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(f"{channel} provider not reached: {reason}")
+        self.code = reason
+
+
+class SendOutcomeUnknown(NotificationsError):
+    """The request may have reached the provider: a timeout after sending, a dropped connection, a 5xx."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(f"{channel} send outcome unknown: {reason}")
+        self.code = reason

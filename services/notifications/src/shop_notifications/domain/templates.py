@@ -10,10 +10,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
-from shop_shared.contracts import LoyaltyTier, PaymentFailureReason
+from shop_shared.contracts import MINOR_UNITS, LoyaltyTier, PaymentFailureReason
 
 __all__ = [
+    "DELIVERY_POLICIES",
     "SMS_MAX_LENGTH",
+    "DeliveryPolicy",
     "RenderedMessage",
     "TemplateName",
     "format_money",
@@ -26,7 +28,6 @@ __all__ = [
 SMS_MAX_LENGTH = 160
 BRAND = "Shop"
 SHORT_ID_LENGTH = 8
-ZERO_DECIMAL_CURRENCIES = frozenset({"CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND"})  # ISO 4217 exponent 0
 
 TIER_RANK: dict[LoyaltyTier, int] = {"BRONZE": 0, "SILVER": 1, "GOLD": 2, "PLATINUM": 3}
 
@@ -52,6 +53,30 @@ class TemplateName(StrEnum):
     TIER_CHANGED = "tier_changed"
 
 
+class DeliveryPolicy(StrEnum):
+    """What a send whose outcome is unknown (timeout, dropped connection, crash mid-send) turns into.
+
+    Neither SNS SMS nor SES takes an idempotency key, so after an ambiguous send the only choices are
+    "maybe never" and "maybe twice"; each template picks the lesser evil.
+    """
+
+    AT_MOST_ONCE = "at_most_once"  # never resent after an ambiguous send: a miss is possible, a duplicate is not
+    AT_LEAST_ONCE = "at_least_once"  # resent after an ambiguous send: a duplicate is possible, a miss is not
+
+
+# Declared once, for every template (a test checks none is missing).
+DELIVERY_POLICIES: dict[TemplateName, DeliveryPolicy] = {
+    # Two "thanks for your order" look like two orders (customers cancel one or call support); a missed one
+    # costs little: the order itself is confirmed in the order API's response and status.
+    TemplateName.ORDER_CONFIRMED: DeliveryPolicy.AT_MOST_ONCE,
+    # The customer must act (pay again) or the order is lost; a second identical reminder is harmless.
+    TemplateName.PAYMENT_FAILED: DeliveryPolicy.AT_LEAST_ONCE,
+    # A second offer looks like a second code or a tier changing twice; a missed one costs little: the tier
+    # applies anyway and GET /customers/{id}/loyalty shows it.
+    TemplateName.TIER_CHANGED: DeliveryPolicy.AT_MOST_ONCE,
+}
+
+
 class RenderedMessage(BaseModel):
     """One message: `text` is the SMS body and the e-mail body; `subject` is used by e-mail only."""
 
@@ -69,7 +94,8 @@ def short_order_id(order_id: str) -> str:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    places = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    # The events validated the currency against the shop's list, which holds its decimal places.
+    places = MINOR_UNITS[currency.upper()]
     return f"{amount:,.{places}f} {currency.upper()}"
 
 

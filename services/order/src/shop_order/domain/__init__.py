@@ -10,7 +10,7 @@ from .idempotency import (
     request_fingerprint,
 )
 from .model import Order, OrderLine, OrderPage, OrderStatus, PaymentOutcomeAssessment, StatusChange
-from .money import MAX_UNIT_PRICE, SETTLEMENT_CURRENCIES, Currency, parse_money, to_cents
+from .money import MAX_UNIT_PRICE, SETTLEMENT_CURRENCIES, Currency, parse_money, to_minor_units
 
 __all__ = [
     "CONTACT_EMAIL_MAX_LENGTH",
@@ -36,5 +36,5 @@ __all__ = [
     "StoredResponse",
     "parse_money",
     "request_fingerprint",
-    "to_cents",
+    "to_minor_units",
 ]

@@ -7,7 +7,8 @@ import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from shop_shared.contracts.money import check_currency_places
 
 from .money import Currency, parse_money
 
@@ -42,8 +43,9 @@ class OrderLineInput(_Strict):
     )
     unit_price: UnitPrice = Field(
         description=(
-            "Price of one unit in the order currency: a decimal string (preferred) or a JSON number, "
-            "0 to 1000000.00, at most two decimal places."
+            "Price of one unit in the order currency: a decimal string (preferred) or a JSON number in plain "
+            "notation (no exponent such as 1E+3), 0 to 1000000, at most the currency's decimal places "
+            "(two; none for JPY and KRW)."
         ),
         examples=["19.99"],
     )
@@ -98,11 +100,14 @@ class PlaceOrder(_Strict):
         description="The customer placing the order.",
         examples=["c-123"],
     )
-    currency: Currency = Field(description="ISO 4217 code of a currency the shop settles in.", examples=["USD"])
+    currency: Currency = Field(
+        description="ISO 4217 code of a currency the shop settles in: AUD, CAD, CHF, EUR, GBP, JPY, KRW or USD.",
+        examples=["USD"],
+    )
     items: list[OrderLineInput] = Field(
         min_length=1,
         max_length=MAX_LINES,
-        description="The order lines (1 to 100).",
+        description="The order lines (1 to 100); at least one with a price above 0.",
         examples=[[{"sku": "SKU-1", "quantity": 2, "unit_price": "19.99"}]],
     )
     payment_token: str = Field(
@@ -116,3 +121,15 @@ class PlaceOrder(_Strict):
     contact: Contact = Field(
         description="How to reach the customer about this order.", examples=[{"phone": "+15555550100"}]
     )
+
+    @field_validator("items")
+    @classmethod
+    def _prices_fit_the_currency(cls, items: list[OrderLineInput], info: ValidationInfo) -> list[OrderLineInput]:
+        currency = info.data.get("currency")  # absent when the currency itself was refused
+        if currency is not None:
+            prices = [((index, "unit_price"), line.unit_price) for index, line in enumerate(items)]
+            check_currency_places(cls.__name__, currency, prices)
+        if all(line.unit_price == 0 for line in items):
+            # Nothing to charge: payment refuses a zero total, so the order is refused here, not after storing it.
+            raise ValueError("the order total must be greater than 0: at least one item needs a price")
+        return items

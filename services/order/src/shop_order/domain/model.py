@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .commands import PlaceOrder
 from .exceptions import InvalidStatusTransition
-from .money import Currency, to_cents
+from .money import Currency, to_minor_units
 
 __all__ = ["Order", "OrderLine", "OrderPage", "OrderStatus", "PaymentOutcomeAssessment", "StatusChange"]
 
@@ -68,8 +68,8 @@ class Order(_Frozen):
             OrderLine(
                 sku=line.sku,
                 quantity=line.quantity,
-                unit_price=to_cents(line.unit_price),
-                line_total=to_cents(line.unit_price * line.quantity),
+                unit_price=to_minor_units(line.unit_price, command.currency),
+                line_total=to_minor_units(line.unit_price * line.quantity, command.currency),
             )
             for line in command.items
         )
@@ -78,7 +78,7 @@ class Order(_Frozen):
             customer_id=command.customer_id,
             currency=command.currency,
             items=lines,
-            total=to_cents(sum((line.line_total for line in lines), Decimal(0))),
+            total=to_minor_units(sum((line.line_total for line in lines), Decimal(0)), command.currency),
             status=OrderStatus.PENDING_PAYMENT,
             created_at=at,
             updated_at=at,

@@ -8,7 +8,8 @@ from shop_order.domain import Currency, Order, OrderPage, OrderStatus
 
 __all__ = ["OrderLineView", "OrderPageView", "OrderView", "StatusChangeView"]
 
-_AMOUNT = r"^[0-9]+\.[0-9]{2}$"
+# Exactly the currency's decimal places: "19.99" in USD, "1999" in JPY; never an exponent.
+_AMOUNT = r"^[0-9]+(?:\.[0-9]{2})?$"
 _AT_EXAMPLE = "2025-11-28T09:30:00.123456Z"
 CURSOR_EXAMPLE = (
     "eyJjcmVhdGVkX2F0IjoiMjAyNS0xMS0yOFQwOTozMDowMC4xMjM0NTZaIiwiY3VzdG9tZXJfaWQiOiJjLTEyMyIsIm9yZGVyX2lkIjoi"
@@ -23,8 +24,14 @@ class _View(BaseModel):
 class OrderLineView(_View):
     sku: str = Field(description="Stock keeping unit.", examples=["SKU-1"])
     quantity: int = Field(description="Units ordered.", examples=[2])
-    unit_price: str = Field(pattern=_AMOUNT, description="Price of one unit, two decimals.", examples=["19.99"])
-    line_total: str = Field(pattern=_AMOUNT, description="quantity x unit_price, two decimals.", examples=["39.98"])
+    unit_price: str = Field(
+        pattern=_AMOUNT,
+        description="Price of one unit, with the currency's decimal places (two; none for JPY, KRW).",
+        examples=["19.99"],
+    )
+    line_total: str = Field(
+        pattern=_AMOUNT, description="quantity x unit_price, with the currency's decimal places.", examples=["39.98"]
+    )
 
 
 class StatusChangeView(_View):
@@ -42,7 +49,9 @@ class OrderView(_View):
         examples=["PENDING_PAYMENT"],
     )
     currency: Currency = Field(description="ISO 4217 currency of every amount.", examples=["USD"])
-    total: str = Field(pattern=_AMOUNT, description="Sum of the line totals, two decimals.", examples=["39.98"])
+    total: str = Field(
+        pattern=_AMOUNT, description="Sum of the line totals, with the currency's decimal places.", examples=["39.98"]
+    )
     items: list[OrderLineView] = Field(
         description="The order lines, as ordered.",
         examples=[[{"sku": "SKU-1", "quantity": 2, "unit_price": "19.99", "line_total": "39.98"}]],

@@ -1,5 +1,5 @@
 """The third-party payment provider over HTTP: explicit timeouts, retries with backoff, one idempotency key,
-and every attempt through the guard (rate limit, circuit breaker)."""
+every attempt through the guard (rate limit, circuit breaker), lookups by key and refunds."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from shop_shared.contracts import fixed_point
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from shop_payment.domain import ChargeDeclined, ChargeOutcome, ChargeRequest, ChargeSucceeded, decline_reason
-from shop_payment.ports import ChargeDeferred
+from shop_payment.domain import (
+    ChargeAmbiguous,
+    ChargeDeclined,
+    ChargeOutcome,
+    ChargeRequest,
+    ChargeSucceeded,
+    DefinitiveOutcome,
+    decline_reason,
+)
+from shop_payment.ports import ChargeDeferred, ProviderCallFailed
 
 from .provider_guard import ProviderGuard
 
@@ -22,15 +31,21 @@ __all__ = ["HttpPaymentProvider", "ProviderTemporarilyUnavailable", "parse_retry
 logger = logging.getLogger(__name__)
 
 CHARGES_PATH = "/v1/charges"
+REFUNDS_PATH = "/v1/refunds"
 
 
-class ProviderTemporarilyUnavailable(Exception):
-    """A failure worth retrying: timeout, connection error, 5xx or 429 (with the provider's Retry-After)."""
+class ProviderTemporarilyUnavailable(ProviderCallFailed):
+    """A failure worth retrying: timeout, connection error, 5xx, 409 or 429 (with the provider's Retry-After).
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    `ambiguous` says whether the request may have reached the provider and been acted on: a read timeout, a
+    dropped connection, a 5xx or a 409 (the key is in flight) may hide a charge; a refused connection or a 429
+    cannot."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, *, ambiguous: bool) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -50,7 +65,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 class HttpPaymentProvider:
     """Every attempt sends the same idempotency key (the payment id), so a retry after a timeout whose
     charge did go through gets that charge back instead of making a second one. Every attempt also goes
-    through the guard: the client-side rate limit and the circuit breaker."""
+    through the guard: the client-side rate limit and the circuit breaker.
+
+    Only a definitive answer (2xx with a charge, 402) is a result; when retries run out after an attempt
+    that may have reached the provider the outcome is ChargeAmbiguous, and the payment is reconciled by
+    looking the charge up, never reported as a decline."""
 
     def __init__(
         self,
@@ -69,73 +88,102 @@ class HttpPaymentProvider:
         self._max_retry_after = max_retry_after_seconds
 
     async def charge(self, request: ChargeRequest) -> ChargeOutcome:
-        """The outcome; raises ChargeDeferred when the circuit is (or, through this charge, became) open."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
-            # ChargeDeferred (circuit open) is not retried here: the payment waits for the pending sweep.
+            # ChargeDeferred (circuit open) is not retried here: the payment waits for its next step.
             retry=retry_if_exception_type(ProviderTemporarilyUnavailable),
             before_sleep=self._log_retry,
             reraise=True,
         )
-        try:
-            outcome: ChargeOutcome = await retrying(self._attempt, request)
-        except ProviderTemporarilyUnavailable as error:
-            if await self._guard.is_open():
-                # The last failures opened the circuit: the provider is down, not flaky; wait rather than fail.
-                raise ChargeDeferred("the payment provider's circuit opened") from error
-            logger.warning(
-                "payment provider unavailable; giving up",
-                extra={
-                    "idempotency_key": request.idempotency_key,
-                    "attempts": self._max_attempts,
-                    "reason": error.reason,
-                },
-            )
-            return ChargeDeclined(reason="provider_unavailable")
-        return outcome
+        ambiguous: list[str] = []  # the attempts that may have reached the provider
 
-    async def _attempt(self, request: ChargeRequest) -> ChargeOutcome:
+        async def attempt() -> DefinitiveOutcome:
+            try:
+                return await self._attempt(request)
+            except ProviderTemporarilyUnavailable as error:
+                if error.ambiguous:
+                    ambiguous.append(error.reason)
+                raise
+
+        try:
+            return await retrying(attempt)
+        except (ProviderTemporarilyUnavailable, ChargeDeferred) as error:
+            if ambiguous:
+                logger.warning(
+                    "payment provider's answer lost; the charge will be looked up",
+                    extra={"idempotency_key": request.idempotency_key, "reasons": ambiguous},
+                )
+                return ChargeAmbiguous(detail=f"{len(ambiguous)} ambiguous attempt(s), last: {ambiguous[-1]}")
+            if isinstance(error, ChargeDeferred):
+                raise
+            raise ChargeDeferred(f"not charged: {error.reason}") from error
+
+    async def find_charge(self, idempotency_key: str) -> ChargeSucceeded | None:
+        """One lookup by idempotency key; a transient failure is raised, for the caller's backoff."""
         async with self._guard.attempt():
-            response = await self._post(request)
+            response = await self._send("GET", CHARGES_PATH, params={"idempotency_key": idempotency_key})
+        if response.status_code != 200:
+            raise ProviderTemporarilyUnavailable(f"lookup: HTTP {response.status_code}", ambiguous=False)
+        charges = _json(response).get("charges")
+        if not isinstance(charges, list):
+            raise ProviderTemporarilyUnavailable("lookup: unexpected body", ambiguous=False)
+        for charge in charges:
+            if isinstance(charge, dict) and charge.get("status") == "succeeded" and charge.get("charge_id"):
+                return ChargeSucceeded(charge_id=str(charge["charge_id"]))
+        return None
+
+    async def refund(self, charge_id: str, *, idempotency_key: str) -> str:
+        body = {"charge_id": charge_id, "idempotency_key": idempotency_key}
+        async with self._guard.attempt():
+            response = await self._send("POST", REFUNDS_PATH, json=body)
+        refund_id = _json(response).get("refund_id") if response.is_success else None
+        if not refund_id:
+            raise ProviderTemporarilyUnavailable(f"refund: HTTP {response.status_code}", ambiguous=False)
+        return str(refund_id)
+
+    async def _attempt(self, request: ChargeRequest) -> DefinitiveOutcome:
+        async with self._guard.attempt():
+            response = await self._send("POST", CHARGES_PATH, json=_charge_body(request))
         status = response.status_code
-        if status == 429:
-            # The provider is up and asks us to slow down: retried after its Retry-After, not a breaker failure.
-            raise ProviderTemporarilyUnavailable("HTTP 429", parse_retry_after(response.headers.get("Retry-After")))
         if status == 402:
             return ChargeDeclined(reason=decline_reason(_json(response).get("decline_code")))
         if response.is_success:
-            return ChargeSucceeded(charge_id=str(_json(response)["charge_id"]))
-        # Any other 4xx means the provider will never take this request as sent: retrying cannot help.
+            answer = _json(response)
+            if answer.get("status") == "succeeded" and answer.get("charge_id"):
+                return ChargeSucceeded(charge_id=str(answer["charge_id"]))
+            raise ProviderTemporarilyUnavailable(f"unexpected success body (HTTP {status})", ambiguous=True)
+        if status == 429:
+            # The provider is up and asks us to slow down: retried after its Retry-After; nothing was charged.
+            raise ProviderTemporarilyUnavailable(
+                "HTTP 429", parse_retry_after(response.headers.get("Retry-After")), ambiguous=False
+            )
+        if status == 409:
+            # A request with this key is still in flight at the provider (or the key was reused): its outcome
+            # is not known yet. Never a decline; the retry or the lookup tells.
+            raise ProviderTemporarilyUnavailable("HTTP 409", ambiguous=True)
+        # 400, 401, 403, 404, 422...: the provider did not act on the request; it is our fault, not the
+        # customer's, so the payment waits (and an operator sees the error) instead of failing the order.
         logger.error(
-            "payment provider rejected the request",
+            "payment provider rejected the request; the payment waits",
             extra={"idempotency_key": request.idempotency_key, "status": status},
         )
-        return ChargeDeclined(reason="provider_unavailable")
+        raise ChargeDeferred(f"rejected by the provider: HTTP {status}")
 
-    async def _post(self, request: ChargeRequest) -> httpx.Response:
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; raises ProviderTemporarilyUnavailable for what counts as the provider failing."""
-        body = {
-            "amount": str(request.amount),
-            "currency": request.currency,
-            "token": request.token,
-            "idempotency_key": request.idempotency_key,
-        }
         try:
-            response = await self._client.post(CHARGES_PATH, json=body)
-        except httpx.TimeoutException as error:
-            raise ProviderTemporarilyUnavailable(f"timeout: {type(error).__name__}") from error
-        except httpx.TransportError as error:
-            raise ProviderTemporarilyUnavailable(f"transport error: {type(error).__name__}") from error
-        status = response.status_code
-        if status >= 500:
+            response = await self._client.request(method, path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            # Never sent: the provider cannot have acted on it.
+            raise ProviderTemporarilyUnavailable(f"not sent: {type(error).__name__}", ambiguous=False) from error
+        except (httpx.TimeoutException, httpx.TransportError) as error:
+            # Sent, and the answer was lost (read timeout, connection dropped): it may have been acted on.
+            raise ProviderTemporarilyUnavailable(f"answer lost: {type(error).__name__}", ambiguous=True) from error
+        if response.status_code >= 500:
             raise ProviderTemporarilyUnavailable(
-                f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After"))
+                f"HTTP {response.status_code}", parse_retry_after(response.headers.get("Retry-After")), ambiguous=True
             )
-        if response.is_success:
-            answer = _json(response)
-            if answer.get("status") != "succeeded" or not answer.get("charge_id"):
-                raise ProviderTemporarilyUnavailable(f"unexpected success body (HTTP {status})")
         return response
 
     def _wait(self, state: RetryCallState) -> float:
@@ -155,6 +203,16 @@ class HttpPaymentProvider:
             "payment provider call failed; retrying",
             extra={"attempt": state.attempt_number, "reason": reason, "wait_seconds": round(wait, 3)},
         )
+
+
+def _charge_body(request: ChargeRequest) -> dict[str, Any]:
+    return {
+        "amount": fixed_point(request.amount),
+        "currency": request.currency,
+        "token": request.token,
+        "idempotency_key": request.idempotency_key,
+        "metadata": {"order_id": request.order_id},
+    }
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from shop_shared.messaging import envelope_from_eventbridge_event
 
 from shop_payment import handlers
 from shop_payment.bootstrap import PaymentDependencies, bootstrap
-from shop_payment.domain import PaymentStatus
 from shop_payment.settings import PaymentSettings
 
 from .schemas import AcceptedResponse, PaymentView
@@ -59,10 +58,10 @@ async def receive_event(request: Request, dependencies: Dependencies, settings: 
         raise ApiError(422, "invalid_event", str(error)) from error
     if envelope.metadata.event_type != OrderCreated.event_type:
         raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {envelope.metadata.event_type}")
-    accepted = await handlers.accept_order_created(envelope, dependencies.repository)
-    if accepted.payment.status is PaymentStatus.PENDING:
-        # A redelivery of a payment interrupted or deferred is picked up here too; provider idempotency keeps it safe.
-        dependencies.processor.submit(accepted.payment.payment_id)
+    accepted = await handlers.accept_order_created(envelope, dependencies.repository, dependencies.work)
+    # A new payment is leased to this worker, which charges it now. For a redelivery the claim decides: a step
+    # runs only if one is due and no other worker's lease runs.
+    dependencies.processor.submit(accepted.payment.payment_id)
     return JSONResponse(status_code=202, content=AcceptedResponse(payment_id=accepted.payment.payment_id).model_dump())
 
 
@@ -80,10 +79,10 @@ def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> Fa
         title="Payment service",
         version="1",
         build=build,
-        # The pending sweep starts with every payment a previous run left PENDING, then retries the stuck ones.
+        # The due-work sweep gives every payment whose step is due (or whose worker died) its next step.
         loops=lambda dependencies: {
             "outbox-relay": dependencies.relay.run,
-            "pending-sweep": dependencies.processor.run,
+            "due-work-sweep": dependencies.processor.run,
         },
         # Payments first (their events go through the outbox), then the relay gets what time is left.
         drain=lambda dependencies, grace_seconds: dependencies.processor.shutdown(grace_seconds),

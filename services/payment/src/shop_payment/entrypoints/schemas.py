@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel
-from shop_shared.contracts import PaymentFailureReason
+from shop_shared.contracts import Currency, PaymentFailureReason, PlainDecimal
 
 from shop_payment.domain import Payment, PaymentStatus
 
@@ -25,10 +24,12 @@ class PaymentView(BaseModel):
     payment_id: str
     order_id: str
     status: PaymentStatus
-    amount: Decimal
-    currency: str
+    amount: PlainDecimal
+    currency: Currency
     provider_reference: str | None = None
     reason_code: PaymentFailureReason | None = None
+    refund_reference: str | None = None
+    due_at: datetime | None = None  # when its next step is due (a lookup, a retry, an audit); None: nothing left
     created_at: datetime
     updated_at: datetime | None = None
 

@@ -1,12 +1,12 @@
-"""The pending sweep: deferred payments (circuit open) and payments whose outcome write failed are tried
-again while the service runs, not only at the next start; young or in-flight payments are left alone."""
+"""The due-work sweep: deferred payments (circuit open) and steps that failed to write are tried again while
+the service runs; it asks only for as many payments as it has free slots and never resubmits one in flight."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shop_payment import handlers
@@ -18,7 +18,7 @@ from shop_shared.contracts import EventEnvelope, OrderCreated
 OrderCreatedFactory = Callable[..., EventEnvelope[OrderCreated]]
 EventFactory = Callable[[EventEnvelope[Any]], dict[str, Any]]
 MakeHarness = Callable[..., Awaitable[Any]]
-FAST_SWEEP = {"pending_sweep_interval_seconds": 0.05, "pending_min_age_seconds": 0.0}
+FAST_SWEEP = {"due_sweep_interval_seconds": 0.05, "retry_backoff_initial_seconds": 0.01}
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -33,29 +33,35 @@ class DownProvider:
 
     down: bool = True
     deferred: int = 0
-    charged: list[ChargeRequest] | None = None
+    charged: list[ChargeRequest] = field(default_factory=list)
 
     async def charge(self, request: ChargeRequest) -> ChargeOutcome:
         if self.down:
             self.deferred += 1
             raise ChargeDeferred("the payment provider's circuit is open")
-        self.charged = [*(self.charged or []), request]
+        self.charged.append(request)
         return ChargeSucceeded(charge_id="ch_after_outage")
 
+    async def find_charge(self, idempotency_key: str) -> ChargeSucceeded | None:
+        raise AssertionError("a deferred payment never needs a lookup: nothing ambiguous was sent")
 
-async def test_a_deferred_charge_leaves_the_payment_pending_and_publishes_nothing(
-    fakes: Any, order_created: OrderCreatedFactory
+    async def refund(self, charge_id: str, *, idempotency_key: str) -> str:
+        raise AssertionError("nothing to refund")
+
+
+async def test_a_deferred_charge_keeps_the_payment_pending_due_later_and_publishes_nothing(
+    fakes: Any, work: Any, order_created: OrderCreatedFactory
 ) -> None:
     repository, relay, provider = fakes.Repository(), fakes.Relay(), DownProvider()
-    envelope = order_created()
-    accepted = await handlers.accept_order_created(envelope, repository)
+    accepted = await handlers.accept_order_created(order_created(), repository, work)
 
     result = await handlers.process_payment(
-        accepted.payment.payment_id, repository=repository, provider=provider, relay=relay
+        accepted.payment.payment_id, repository=repository, provider=provider, relay=relay, work=work
     )
 
     assert result is not None and result.status is PaymentStatus.PENDING
-    assert repository.payments[accepted.payment.payment_id].status is PaymentStatus.PENDING
+    assert result.attempts == 1 and result.due_at is not None and result.due_at > result.created_at
+    assert accepted.payment.payment_id not in repository.leases, "the lease is released with the step"
     assert relay.published == [] and repository.outbox == []
 
 
@@ -80,10 +86,10 @@ async def test_a_payment_deferred_while_the_provider_is_down_is_charged_by_the_s
     await _until(lambda: len(harness.relay.published) == 1)
 
     assert harness.repository.payments[payment_id].status is PaymentStatus.SUCCEEDED
-    assert [r.idempotency_key for r in provider.charged or []] == [payment_id]
+    assert [r.idempotency_key for r in provider.charged] == [payment_id]
 
 
-async def test_a_failed_outcome_write_is_retried_by_the_sweep_without_a_restart(
+async def test_a_failed_step_write_is_retried_by_the_sweep_once_its_lease_expires(
     make_harness: MakeHarness,
     fakes: Any,
     settings_factory: Any,
@@ -94,18 +100,23 @@ async def test_a_failed_outcome_write_is_retried_by_the_sweep_without_a_restart(
     class RepositoryFailingOnce(fakes.Repository):  # type: ignore[misc,name-defined]
         failures = 1
 
-        async def record_outcome(self, settled: Any, envelope: Any) -> bool:
+        async def save(self, payment: Any, *, owner: str, events: Any = ()) -> bool:
             if self.failures:
                 self.failures -= 1
                 raise ConnectionError("dynamodb unavailable")
-            result: bool = await super().record_outcome(settled, envelope)
+            result: bool = await super().save(payment, owner=owner, events=events)
             return result
 
-    harness = await make_harness(repository=RepositoryFailingOnce(), settings=settings_factory(**FAST_SWEEP))
+    settings = settings_factory(**FAST_SWEEP, lease_seconds=13.0, lease_safety_margin_seconds=1.0)
+    harness = await make_harness(repository=RepositoryFailingOnce(), settings=settings)
     response = await harness.client.post(
         "/events", json=eventbridge_event(order_created()), headers={"x-api-key": api_key}
     )
     payment_id = response.json()["payment_id"]
+    await _until(lambda: harness.repository.failures == 0)
+    assert harness.relay.published == []
+    # The lease of the worker whose write failed runs out (instead of waiting 13 s, move its expiry back).
+    harness.repository.due[payment_id] = harness.repository.payments[payment_id].created_at
 
     await _until(lambda: len(harness.relay.published) == 1)
 
@@ -114,26 +125,29 @@ async def test_a_failed_outcome_write_is_retried_by_the_sweep_without_a_restart(
     assert [r.idempotency_key for r in harness.provider.requests] == [payment_id, payment_id]
 
 
-async def test_the_first_pass_takes_everything_later_ones_only_old_enough_payments() -> None:
-    asked: list[float] = []
+async def test_the_sweep_asks_for_no_more_payments_than_it_has_free_slots() -> None:
+    asked: list[int] = []
+    release = asyncio.Event()
 
-    async def list_pending(older_than_seconds: float) -> list[str]:
-        asked.append(older_than_seconds)
-        return []
+    async def list_due(limit: int) -> list[str]:
+        asked.append(limit)
+        return [f"pay-{len(asked)}-{n}" for n in range(limit)]
 
-    async def process(_: str) -> object:
+    async def slow_process(_: str) -> object:
+        await release.wait()
         return None
 
-    processor = PaymentProcessor(
-        process, list_pending, max_concurrent=1, sweep_interval_seconds=0.01, min_pending_age_seconds=42.0
-    )
+    processor = PaymentProcessor(slow_process, list_due, max_concurrent=3, sweep_interval_seconds=0.01)
     stop = asyncio.Event()
     sweep = asyncio.create_task(processor.run(stop))
-    await _until(lambda: len(asked) >= 3)
+    await _until(lambda: processor.in_flight == 3)
+    await asyncio.sleep(0.05)  # all slots busy: no more listing
     stop.set()
     await asyncio.wait_for(sweep, timeout=1.0)
+    release.set()
+    await processor.join()
 
-    assert asked[0] == 0.0 and set(asked[1:]) == {42.0}
+    assert asked == [3]
 
 
 async def test_a_payment_still_in_flight_is_not_submitted_again() -> None:
@@ -145,10 +159,10 @@ async def test_a_payment_still_in_flight_is_not_submitted_again() -> None:
         await release.wait()
         return None
 
-    async def list_pending(_: float) -> list[str]:
+    async def list_due(_: int) -> list[str]:
         return ["pay-1"]
 
-    processor = PaymentProcessor(slow_process, list_pending, max_concurrent=4, sweep_interval_seconds=0.01)
+    processor = PaymentProcessor(slow_process, list_due, max_concurrent=4, sweep_interval_seconds=0.01)
     stop = asyncio.Event()
     sweep = asyncio.create_task(processor.run(stop))
     await asyncio.sleep(0.1)  # about ten passes
@@ -164,12 +178,12 @@ async def test_the_sweep_survives_listing_failures() -> None:
     calls = 0
     processed: list[str] = []
 
-    async def flaky_list(_: float) -> list[str]:
+    async def flaky_list(_: int) -> list[str]:
         nonlocal calls
         calls += 1
         if calls <= 2:
             raise ConnectionError("dynamodb unavailable")
-        return ["pay-1"]
+        return [] if processed else ["pay-1"]
 
     async def process(payment_id: str) -> object:
         processed.append(payment_id)
@@ -189,14 +203,14 @@ async def test_the_sweep_is_a_loop_of_the_service_and_stops_with_it(
     start_harness: Any, fakes: Any, settings_factory: Any
 ) -> None:
     repository = fakes.Repository()
-    listed: list[float] = []
-    original = repository.pending_ids
+    listed: list[int] = []
+    original = repository.due_ids
 
-    async def recording(older_than_seconds: float = 0.0) -> list[str]:
-        listed.append(older_than_seconds)
-        return await original(older_than_seconds)
+    async def recording(*, now: Any, limit: int) -> list[str]:
+        listed.append(limit)
+        return await original(now=now, limit=limit)
 
-    repository.pending_ids = recording
+    repository.due_ids = recording
     async with AsyncExitStack() as stack:
         harness = await start_harness(stack, repository=repository, settings=settings_factory(**FAST_SWEEP))
         await _until(lambda: len(listed) >= 2)

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop batch tier-cost bench-tiers rotate-payment-key test test-unit lint typecheck provision terraform-check
+.PHONY: help sync up start stop batch tier-cost bench-tiers bench-outbox rotate-payment-key test test-unit lint typecheck provision terraform-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ tier-cost: sync ## Step Functions transitions and cost of the tier run vs one it
 
 bench-tiers: sync ## tier run over generated customers: customers/s and time per phase (ARGS="--customers 100000")
 	$(RUN) python -m shop_devtools bench-tiers $(ARGS)
+
+bench-outbox: sync ## outbox backlog drained by 1 and 2 relays vs raw PutEvents, exactly-once check (ARGS="--entries 20000")
+	$(RUN) python -m shop_devtools bench-outbox $(ARGS)
 
 rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
 	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)

@@ -12,6 +12,7 @@ from shop_shared.topology import load_topology
 
 from . import tier_cost
 from .batch import run_batch
+from .benchmarks import outbox as outbox_bench
 from .benchmarks import tier_run
 from .detached import start_detached, stop_detached
 from .emulators import aws_environment
@@ -22,7 +23,7 @@ from .services import SERVICES, SIMULATORS, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
 
 # Commands that parse their own arguments.
-SELF_PARSED = {"tier-cost": tier_cost.main, "bench-tiers": tier_run.main}
+SELF_PARSED = {"tier-cost": tier_cost.main, "bench-tiers": tier_run.main, "bench-outbox": outbox_bench.main}
 
 
 def main() -> int:
@@ -53,6 +54,7 @@ def main() -> int:
     )
     commands.add_parser("tier-cost", help="state transitions and cost of the tier run (--help for its options)")
     commands.add_parser("bench-tiers", help="tier run throughput over generated customers (--help for its options)")
+    commands.add_parser("bench-outbox", help="outbox relay drain rate against raw PutEvents (--help for its options)")
     rotate = commands.add_parser(
         "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one stays valid once)"
     )

@@ -41,7 +41,8 @@ def start_detached(timeout: float = 300.0) -> int:
         if ready is not None:
             print(f"the shop is up; logs in {SUPERVISOR_LOG.parent}; ports: {json.dumps(ready['ports'])}")
             # The knobs passed through from this shell (masked), so a typo in a variable name shows at once.
-            for service, knobs in ready.get("settings", {}).items():
+            settings: dict[str, dict[str, str]] = ready.get("settings", {})  # type: ignore[assignment]
+            for service, knobs in settings.items():
                 print(f"  {service}: " + ", ".join(f"{name}={value}" for name, value in knobs.items()))
             return 0
         if process.poll() is not None:

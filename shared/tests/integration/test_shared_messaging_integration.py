@@ -3,13 +3,11 @@
 import asyncio
 import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import aioboto3
 import pytest
-from shop_devtools.testing.events import capture_events, wait_until
-from shop_shared.contracts import EventEnvelope, PaymentFailed, new_envelope
+from shop_devtools.testing.events import capture_events, payment_failed_event, wait_until
 from shop_shared.messaging import EventBridgePublisher, SqsEventConsumer
 from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
 from shop_shared.topology import DeployedTopology
@@ -17,24 +15,12 @@ from shop_shared.topology import DeployedTopology
 pytestmark = pytest.mark.integration
 
 
-def payment_failed(order_id: str) -> EventEnvelope[PaymentFailed]:
-    data = PaymentFailed(
-        payment_id=str(uuid.uuid4()),
-        order_id=order_id,
-        customer_id="c-1",
-        amount=Decimal("10.00"),
-        currency="USD",
-        reason_code="card_declined",
-    )
-    return new_envelope(data, correlation_id=order_id)
-
-
 async def test_published_events_reach_a_rule_queue_and_the_consumer(deployed_topology: DeployedTopology) -> None:
     order_id = str(uuid.uuid4())
     pattern = {"source": ["shop.payment"], "detail": {"data": {"order_id": [order_id]}}}
     session = aioboto3.Session()
     async with capture_events(deployed_topology.bus_name, pattern) as capture, session.client("events") as events:
-        envelope = payment_failed(order_id)
+        envelope = payment_failed_event(order_id)
         result = await EventBridgePublisher(events, deployed_topology.bus_name).publish([envelope])
         assert result.published == [envelope.metadata.event_id] and not result.failed
         [received] = await capture.wait_for(lambda e: e.metadata.event_id == envelope.metadata.event_id)
@@ -54,7 +40,7 @@ async def test_a_poison_message_ends_in_the_dead_letter_queue(deployed_topology:
             await sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1", "RedrivePolicy": redrive})
         )["QueueUrl"]
         try:
-            body = json.dumps({"detail-type": "payment.failed", "detail": payment_failed("o").to_detail()})
+            body = json.dumps({"detail-type": "payment.failed", "detail": payment_failed_event("o").to_detail()})
             await sqs.send_message(QueueUrl=queue_url, MessageBody=body)
             attempts = 0
 
@@ -91,7 +77,7 @@ async def test_outbox_sweep_publishes_what_a_crash_left_unpublished(deployed_top
         session.client("events") as events,
     ):
         outbox = DynamoDbOutbox(dynamodb, table)
-        envelope = payment_failed(order_id)
+        envelope = payment_failed_event(order_id)
         await dynamodb.transact_write_items(TransactItems=[outbox.put_entry(envelope)])
         # The publisher never ran (the process died after the commit). A new process starts its relay:
         relay = OutboxRelay(outbox, EventBridgePublisher(events, deployed_topology.bus_name), sweep_min_age_seconds=0)

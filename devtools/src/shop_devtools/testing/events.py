@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import aioboto3
-from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
+from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
 from shop_shared.messaging import envelope_from_sqs_body
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "as_eventbridge_event",
     "capture_events",
     "order_created_envelope",
+    "payment_failed_event",
     "wait_until",
     "wait_until_drained",
 ]
@@ -183,3 +184,17 @@ def order_created_envelope(
         contact_ciphertext=contact_ciphertext,
     )
     return new_envelope(order, correlation_id=order.order_id)
+
+
+def payment_failed_event(order_id: str | None = None, *, customer_id: str = "c-1") -> EventEnvelope[PaymentFailed]:
+    """A valid payment.failed envelope (a new payment id each call): the test event of the shared messaging code."""
+    order_id = order_id or str(uuid.uuid4())
+    data = PaymentFailed(
+        payment_id=str(uuid.uuid4()),
+        order_id=order_id,
+        customer_id=customer_id,
+        amount=Decimal("10.00"),
+        currency="USD",
+        reason_code="card_declined",
+    )
+    return new_envelope(data, correlation_id=order_id)

@@ -184,4 +184,6 @@ module "observability" {
   target_group_arn_suffixes  = module.alb.target_group_arn_suffixes
   cluster_name               = module.cluster.cluster_name
   ecs_service_names          = { for key, service in module.service : key => service.service_name }
+  # The tables the outbox relays drain: those with the relay's pending index.
+  outbox_table_names = { for key, name in module.data.table_names : key => name if contains(keys(try(local.topology.tables[key].indexes, {})), "pending") }
 }

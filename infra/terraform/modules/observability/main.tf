@@ -214,7 +214,48 @@ locals {
     })
   }
 
-  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms, local.application_alarms)
+  # The outbox relays (shared/src/shop_shared/outbox): each reports the shards it owns every minute, so the Sum
+  # over relays is the table's backlog and the Maximum the oldest waiting entry. No data means no relay reports
+  # (the service is down: its own alarms say so): not breaching. A parked entry is sent only when it happens.
+  outbox_alarms = merge(
+    {
+      for key, name in var.outbox_table_names : "outbox-age/${key}" => {
+        name               = "${var.name_prefix}${key}-oldest-entry-age"
+        description        = "An event in ${name} has waited more than ${var.outbox_oldest_entry_age_threshold_seconds} s to be published: the relay is down, throttled or cannot keep up."
+        comparison         = "GreaterThanThreshold"
+        threshold          = var.outbox_oldest_entry_age_threshold_seconds
+        period             = 60
+        evaluation_periods = 3
+        datapoints         = 3
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = var.application_metrics_namespace, metric_name = "OutboxOldestEntryAge", stat = "Maximum", dimensions = tomap({ Outbox = name }) } })
+      }
+    },
+    {
+      for key, name in var.outbox_table_names : "outbox-backlog/${key}" => {
+        name               = "${var.name_prefix}${key}-backlog"
+        description        = "More than ${var.outbox_backlog_threshold} events wait in ${name}: the bus throttles or refuses publishes."
+        comparison         = "GreaterThanThreshold"
+        threshold          = var.outbox_backlog_threshold
+        period             = 60
+        evaluation_periods = 5
+        datapoints         = 5
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = var.application_metrics_namespace, metric_name = "OutboxBacklog", stat = "Sum", dimensions = tomap({ Outbox = name }) } })
+      }
+    },
+    {
+      for key, name in var.outbox_table_names : "outbox-parked/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-entry-parked"
+        description = "An event in ${name} was parked (it does not parse, or the bus refused it every time): it will not be published until an operator fixes and re-drives it."
+        metrics     = tomap({ m = { namespace = var.application_metrics_namespace, metric_name = "OutboxEntriesParked", stat = "Sum", dimensions = tomap({ Outbox = name }) } })
+      })
+    },
+  )
+
+  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms, local.application_alarms, local.outbox_alarms)
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -118,3 +118,21 @@ variable "application_metrics_namespace" {
   type        = string
   default     = "Shop"
 }
+
+variable "outbox_table_names" {
+  description = "Outbox table names by table key (tables with the outbox relay's pending index): backlog, oldest-entry and parked-entry alarms each."
+  type        = map(string)
+  default     = {}
+}
+
+variable "outbox_oldest_entry_age_threshold_seconds" {
+  description = "An outbox entry waiting longer than this (for 3 minutes in a row) alarms: the relay is down or cannot keep up."
+  type        = number
+  default     = 300
+}
+
+variable "outbox_backlog_threshold" {
+  description = "More unpublished outbox entries than this (for 5 minutes in a row) alarms: the bus throttles or refuses."
+  type        = number
+  default     = 10000
+}

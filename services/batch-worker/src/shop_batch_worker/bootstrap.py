@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aioboto3
-from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbTransactions
+from shop_loyalty.adapters import DynamoDbAccounts
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.messaging import EventBridgePublisher
-from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
+from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
 from shop_batch_worker.entrypoints.worker import build_worker_pool, task_handlers
 from shop_batch_worker.settings import BatchSettings
@@ -55,9 +55,7 @@ async def bootstrap(settings: BatchSettings, stack: AsyncExitStack) -> BatchComp
     relay = OutboxRelay(outbox, EventBridgePublisher(events, settings.event_bus_name))
     handlers = task_handlers(
         accounts=DynamoDbAccounts(dynamodb, settings.accounts_table),
-        transactions=DynamoDbTransactions(dynamodb),
-        outbox=outbox,
-        publisher=relay,
+        unit_of_work=DynamoDbUnitOfWork(dynamodb, outbox, relay),
         clock=utc_now,
         default_chunk_size=settings.default_chunk_size,
         max_parallel_writes=settings.max_parallel_writes,

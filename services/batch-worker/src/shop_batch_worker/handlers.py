@@ -9,12 +9,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
-from shop_loyalty.adapters.transactions import TransactionCancelled
 from shop_loyalty.domain import LoyaltyAccount, TierChange
-from shop_loyalty.ports import AccountRepository, TransactionWriter
-from shop_shared.contracts import EventEnvelope
+from shop_loyalty.ports import AccountRepository, UnitOfWork
+from shop_shared.outbox.unit_of_work import TransactionCancelled
 
 from shop_batch_worker.domain import (
     ChangeTally,
@@ -29,7 +27,7 @@ from shop_batch_worker.domain import (
     summarise,
     tier_changed_envelope,
 )
-from shop_batch_worker.ports import CommittedEventPublisher, OutboxWriter
+from shop_batch_worker.ports import TierRunUnitOfWork
 
 __all__ = ["ConcurrentUpdate", "plan_chunks", "recompute_tiers", "summarise_run"]
 
@@ -68,16 +66,17 @@ class _PhaseTimer:
         try:
             yield
         finally:
-            self.seconds[name] += time.perf_counter() - started
+            self.add_since(name, started)
+
+    def add_since(self, name: str, started: float) -> None:
+        self.seconds[name] += time.perf_counter() - started
 
 
 async def recompute_tiers(
     task: RecomputeTiersTask,
     *,
     accounts: AccountRepository,
-    transactions: TransactionWriter,
-    outbox: OutboxWriter,
-    publisher: CommittedEventPublisher,
+    unit_of_work: TierRunUnitOfWork,
     max_parallel_writes: int = 10,
 ) -> ChunkResult:
     """Requalify every account of the segment; each new change is saved with its event in one transaction.
@@ -107,13 +106,9 @@ async def recompute_tiers(
         elif change is not None:
             to_save.append((account, change))
         if len(to_save) >= max_parallel_writes * 5:
-            events += await _save_and_publish(
-                to_save, task, accounts, transactions, outbox, publisher, tally, timer, max_parallel_writes
-            )
+            events += await _save_and_publish(to_save, task, accounts, unit_of_work, tally, timer, max_parallel_writes)
             to_save.clear()
-    events += await _save_and_publish(
-        to_save, task, accounts, transactions, outbox, publisher, tally, timer, max_parallel_writes
-    )
+    events += await _save_and_publish(to_save, task, accounts, unit_of_work, tally, timer, max_parallel_writes)
     result = ChunkResult(
         segment=task.segment,
         customers=customers,
@@ -130,42 +125,39 @@ async def _save_and_publish(
     pending: list[tuple[LoyaltyAccount, TierChange]],
     task: RecomputeTiersTask,
     accounts: AccountRepository,
-    transactions: TransactionWriter,
-    outbox: OutboxWriter,
-    publisher: CommittedEventPublisher,
+    unit_of_work: TierRunUnitOfWork,
     tally: ChangeTally,
     timer: _PhaseTimer,
     max_parallel_writes: int,
 ) -> int:
-    """Save a round of changes, then publish its events at once: before the outbox sweep would (no duplicates)."""
-    committed: list[EventEnvelope[Any]] = []
-    with timer.phase("write"):
-        await _save_all(pending, task, accounts, transactions, outbox, tally, committed, max_parallel_writes)
-    with timer.phase("publish"):
-        if committed:
-            await publisher.publish_committed(committed)
-    return len(committed)
+    """Save a round of changes; their events are published together as the round ends, before the outbox sweep
+    would (no duplicates). Returns how many events the round committed."""
+    async with unit_of_work.publishing_together() as round_of_commits:
+        with timer.phase("write"):
+            committed = await _save_all(pending, task, accounts, round_of_commits, tally, max_parallel_writes)
+        publishing_started = time.perf_counter()  # the publication runs as the block exits
+    timer.add_since("publish", publishing_started)
+    return committed
 
 
 async def _save_all(
     pending: list[tuple[LoyaltyAccount, TierChange]],
     task: RecomputeTiersTask,
     accounts: AccountRepository,
-    transactions: TransactionWriter,
-    outbox: OutboxWriter,
+    unit_of_work: UnitOfWork,
     tally: ChangeTally,
-    committed: list[EventEnvelope[Any]],
     max_parallel_writes: int,
-) -> None:
+) -> int:
     slots = asyncio.Semaphore(max_parallel_writes)
+    committed = 0
 
     async def save(account: LoyaltyAccount, change: TierChange) -> None:
+        nonlocal committed
         async with slots:
-            final_change, envelope = await _save_change(account, change, task, accounts, transactions, outbox)
+            final_change, emitted = await _save_change(account, change, task, accounts, unit_of_work)
         if final_change is not None:
             tally.add(final_change)
-        if envelope is not None:
-            committed.append(envelope)
+        committed += emitted
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -174,6 +166,7 @@ async def _save_all(
     except ExceptionGroup as failures:
         # Report the cause itself to Step Functions, not "unhandled errors in a TaskGroup".
         raise _first_leaf(failures) from failures
+    return committed
 
 
 def _first_leaf(group: BaseExceptionGroup[Exception]) -> Exception:
@@ -186,18 +179,16 @@ async def _save_change(
     change: TierChange,
     task: RecomputeTiersTask,
     accounts: AccountRepository,
-    transactions: TransactionWriter,
-    outbox: OutboxWriter,
-) -> tuple[TierChange | None, EventEnvelope[Any] | None]:
+    unit_of_work: UnitOfWork,
+) -> tuple[TierChange | None, int]:
     """Save the account and its event atomically; on a lost race, requalify the fresh account and retry.
 
-    Returns the change as finally recorded and the envelope this call committed (None if it committed none).
+    Returns the change as finally recorded and how many events this call committed (0 or 1).
     """
     for attempt in range(1, SAVE_MAX_ATTEMPTS + 1):
-        envelope = tier_changed_envelope(change, task.run_id)
         try:
-            await transactions.write([accounts.save_item(account), outbox.put_entry(envelope)])
-            return change, envelope
+            await unit_of_work.commit([accounts.save_change(account)], [tier_changed_envelope(change, task.run_id)])
+            return change, 1
         except TransactionCancelled as cancelled:
             if not cancelled.lost_a_race:
                 raise
@@ -205,10 +196,10 @@ async def _save_change(
         await asyncio.sleep(random.uniform(0, 0.05 * 2**attempt))  # jitter spreads the retries
         fresh = await accounts.get(account.customer_id)
         if fresh is None:
-            return None, None
+            return None, 0
         already = fresh.qualified_for(task.as_of)
         fresh_change = fresh.requalify(task.as_of)
         if fresh_change is None or already:
-            return fresh_change, None
+            return fresh_change, 0
         account, change = fresh, fresh_change
     raise ConcurrentUpdate(f"account {account.customer_id} kept changing; the chunk will be retried")

@@ -1,20 +1,17 @@
-"""What the batch handlers need beyond loyalty's ports: the outbox write and the after-commit publish."""
+"""What the tier run needs beyond loyalty's ports: a unit of work that stores events and publishes in rounds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
 
-from shop_shared.contracts import EventEnvelope
+from shop_loyalty.ports import UnitOfWork
 
-__all__ = ["CommittedEventPublisher", "OutboxWriter"]
+__all__ = ["TierRunUnitOfWork"]
 
 
-class OutboxWriter(Protocol):
-    def put_entry(self, envelope: EventEnvelope[Any]) -> Any:
-        """A transaction element that stores the event beside the state change."""
+class TierRunUnitOfWork(UnitOfWork, Protocol):
+    def publishing_together(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work whose commits' events are published in one call when the block ends without error
+        (so a round of many small commits costs a few PutEvents calls); after an error the sweep sends them."""
         ...
-
-
-class CommittedEventPublisher(Protocol):
-    async def publish_committed(self, envelopes: Sequence[EventEnvelope[Any]]) -> None: ...

@@ -14,9 +14,10 @@ from shop_batch_worker.domain import tier_changed_event_id
 from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import EventCapture
 from shop_devtools.testing.fixtures import AwsClients
-from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbTransactions
+from shop_loyalty.adapters import DynamoDbAccounts
 from shop_loyalty.domain import LoyaltyAccount, month_of, shift_month
 from shop_shared.contracts import EventEnvelope
+from shop_shared.outbox import DynamoDbUnitOfWork
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -86,10 +87,10 @@ async def test_monthly_run_changes_tiers_and_publishes_each_change_once(
 ) -> None:
     month = month_of(datetime.now(UTC))
     accounts = DynamoDbAccounts(aws.dynamodb, deployed_topology.name("loyalty-accounts"))
-    transactions = DynamoDbTransactions(aws.dynamodb)
+    unit_of_work = DynamoDbUnitOfWork(aws.dynamodb)
     customers = _customers(month)
     for account, _ in customers.values():
-        await transactions.write([accounts.save_item(account)])
+        await unit_of_work.commit([accounts.save_change(account)])
     changed = {cid for cid, (account, tier) in customers.items() if account.tier != tier}
     assert len(changed) == 18
 

@@ -66,7 +66,9 @@ async def load_customers(aws: AwsClients, deployed: DeployedTopology, count: int
     created = {
         f"{tag}-{n}": LoyaltyAccount(customer_id=f"{tag}-{n}", points_by_month={month: 1500}) for n in range(count)
     }
-    requests = [{"PutRequest": {"Item": accounts.save_item(account)["Put"]["Item"]}} for account in created.values()]
+    requests = [
+        {"PutRequest": {"Item": accounts.save_change(account).write["Put"]["Item"]}} for account in created.values()
+    ]
     for start in range(0, len(requests), 25):
         batch = {deployed.name("loyalty-accounts"): requests[start : start + 25]}
         while batch:

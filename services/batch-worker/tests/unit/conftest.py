@@ -1,4 +1,4 @@
-"""Fixtures of the batch-worker unit tests: loyalty's in-memory tables plus an in-memory outbox."""
+"""Fixtures of the batch-worker unit tests: loyalty's in-memory tables, an in-memory outbox and its unit of work."""
 
 from __future__ import annotations
 
@@ -6,19 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryLoyalty, PendingWrite
+from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryOutbox, InMemoryUnitOfWork
 from shop_shared.contracts import EventEnvelope
-
-
-class InMemoryOutbox:
-    def __init__(self) -> None:
-        self.entries: dict[str, EventEnvelope[Any]] = {}
-
-    def put_entry(self, envelope: EventEnvelope[Any]) -> PendingWrite:
-        def store() -> None:
-            self.entries[str(envelope.metadata.event_id)] = envelope
-
-        return PendingWrite(lambda: True, store)
 
 
 class RecordingPublisher:
@@ -26,8 +15,10 @@ class RecordingPublisher:
 
     def __init__(self) -> None:
         self.published: list[EventEnvelope[Any]] = []
+        self.calls = 0
 
     async def publish_committed(self, envelopes: Sequence[EventEnvelope[Any]]) -> None:
+        self.calls += 1
         self.published.extend(envelopes)
 
 
@@ -44,3 +35,9 @@ def outbox() -> InMemoryOutbox:
 @pytest.fixture
 def publisher() -> RecordingPublisher:
     return RecordingPublisher()
+
+
+@pytest.fixture
+def unit_of_work(loyalty: InMemoryLoyalty, outbox: InMemoryOutbox, publisher: RecordingPublisher) -> InMemoryUnitOfWork:
+    """Stores the events in `outbox` with the accounts and hands them to `publisher` after the commit."""
+    return InMemoryUnitOfWork(loyalty.tables, outbox=outbox, relay=publisher)

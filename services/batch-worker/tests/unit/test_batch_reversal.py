@@ -40,11 +40,9 @@ def _failure(order: EventEnvelope[OrderCreated]) -> EventEnvelope[PaymentFailed]
     return new_envelope(failure, correlation_id=order.data.order_id, occurred_at=MARCH)
 
 
-async def _run(loyalty: InMemoryLoyalty, outbox: Any, publisher: Any, as_of: str) -> Any:
+async def _run(loyalty: InMemoryLoyalty, unit_of_work: Any, as_of: str) -> Any:
     task = RecomputeTiersTask(task="recompute_tiers", segment=0, total_segments=1, as_of=as_of, run_id=f"run-{as_of}")
-    return await recompute_tiers(
-        task, accounts=loyalty.accounts, transactions=loyalty.transactions, outbox=outbox, publisher=publisher
-    )
+    return await recompute_tiers(task, accounts=loyalty.accounts, unit_of_work=unit_of_work)
 
 
 async def _tier(loyalty: InMemoryLoyalty, customer_id: str) -> str:
@@ -54,7 +52,7 @@ async def _tier(loyalty: InMemoryLoyalty, customer_id: str) -> str:
 
 
 async def test_a_tier_raised_by_reversed_points_goes_back_down_on_the_next_run(
-    loyalty: InMemoryLoyalty, outbox: Any, publisher: Any
+    loyalty: InMemoryLoyalty, unit_of_work: Any, publisher: Any
 ) -> None:
     unpaid, paid = _order("unpaid", "1200"), _order("paid", "1200")
     for order in (unpaid, paid):
@@ -62,10 +60,10 @@ async def test_a_tier_raised_by_reversed_points_goes_back_down_on_the_next_run(
             order,
             accounts=loyalty.accounts,
             ledger=loyalty.ledger,
-            transactions=loyalty.transactions,
+            unit_of_work=loyalty.unit_of_work,
             clock=lambda: MARCH,
         )
-    march = await _run(loyalty, outbox, publisher, "2025-03")
+    march = await _run(loyalty, unit_of_work, "2025-03")
     assert march.upgrades == 2
     assert (await _tier(loyalty, "unpaid"), await _tier(loyalty, "paid")) == ("SILVER", "SILVER")
 
@@ -74,17 +72,17 @@ async def test_a_tier_raised_by_reversed_points_goes_back_down_on_the_next_run(
         _failure(unpaid),
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=loyalty.transactions,
+        unit_of_work=loyalty.unit_of_work,
         notes=loyalty.partner_notes,
         clock=lambda: MARCH,
     )
     assert outcome is ReversalOutcome.REVERSED
 
     # A retried chunk of March's run reports what March recorded: one change and one event per customer and month.
-    retried = await _run(loyalty, outbox, publisher, "2025-03")
+    retried = await _run(loyalty, unit_of_work, "2025-03")
     assert (retried.upgrades, retried.downgrades) == (2, 0)
 
-    april = await _run(loyalty, outbox, publisher, "2025-04")
+    april = await _run(loyalty, unit_of_work, "2025-04")
     assert (april.upgrades, april.downgrades) == (0, 1)
     assert (await _tier(loyalty, "unpaid"), await _tier(loyalty, "paid")) == ("BRONZE", "SILVER")
     downgrade = publisher.published[-1].data

@@ -43,14 +43,12 @@ def sfn() -> RecordingStepFunctions:
 
 
 @pytest.fixture
-def pool(sfn: RecordingStepFunctions, loyalty: InMemoryLoyalty, outbox: Any, publisher: Any) -> Any:
+def pool(sfn: RecordingStepFunctions, loyalty: InMemoryLoyalty, unit_of_work: Any) -> Any:
     for number in range(7):
         loyalty.accounts.put(LoyaltyAccount(customer_id=f"c{number}", points_by_month={"2025-03": 1000 * number}))
     handlers = task_handlers(
         accounts=loyalty.accounts,
-        transactions=loyalty.transactions,
-        outbox=outbox,
-        publisher=publisher,
+        unit_of_work=unit_of_work,
         clock=lambda: NOW,
         default_chunk_size=3,
         max_parallel_writes=2,

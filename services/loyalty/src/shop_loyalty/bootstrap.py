@@ -12,12 +12,12 @@ import aioboto3
 import httpx
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.messaging import service_consumer_options
+from shop_shared.outbox import DynamoDbUnitOfWork
 
 from shop_loyalty.adapters import (
     DynamoDbAccounts,
     DynamoDbLedger,
     DynamoDbPartnerNotes,
-    DynamoDbTransactions,
     HttpLoyaltyPartner,
 )
 from shop_loyalty.entrypoints.worker import build_consumer, event_handlers
@@ -66,7 +66,8 @@ async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> Loyalty
     handlers = event_handlers(
         accounts=accounts,
         ledger=DynamoDbLedger(settings.ledger_table),
-        transactions=DynamoDbTransactions(dynamodb),
+        # Loyalty's own handlers emit no events, so their unit of work has no outbox.
+        unit_of_work=DynamoDbUnitOfWork(dynamodb),
         partner=partner,
         partner_notes=DynamoDbPartnerNotes(dynamodb, settings.ledger_table),
         clock=utc_now,

@@ -14,21 +14,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
 
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed
+from shop_shared.outbox.unit_of_work import TransactionCancelled
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from shop_loyalty.adapters.transactions import TransactionCancelled
 from shop_loyalty.domain import LoyaltyAccount, month_of, points_for_order
-from shop_loyalty.ports import (
-    AccountRepository,
-    Ledger,
-    LoyaltyPartner,
-    PartnerNotes,
-    TransactionItem,
-    TransactionWriter,
-)
+from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, UnitOfWork
 
 __all__ = [
     "ConcurrentUpdate",
@@ -61,29 +53,6 @@ class ReversalOutcome(StrEnum):
     ALREADY_REVERSED = "already_reversed"
 
 
-# The writes of each transaction, named, in request order: DynamoDB's cancellation reasons come back in this order.
-class CreditWrites(NamedTuple):
-    credit_entry: TransactionItem
-    no_reversal: TransactionItem
-    account: TransactionItem
-
-
-class ReversalWrites(NamedTuple):
-    reversal_entry: TransactionItem
-    account: TransactionItem
-
-
-class TombstoneWrites(NamedTuple):
-    tombstone: TransactionItem
-    no_credit: TransactionItem
-
-
-CREDIT_ENTRY = CreditWrites._fields.index("credit_entry")
-NO_REVERSAL = CreditWrites._fields.index("no_reversal")
-REVERSAL_ENTRY = ReversalWrites._fields.index("reversal_entry")
-TOMBSTONE = TombstoneWrites._fields.index("tombstone")
-
-
 async def _retry_races[T](attempt_once: Callable[[], Awaitable[T]], max_attempts: int) -> T:
     """Runs `attempt_once` again (it re-reads) while it loses races, with jittered backoff."""
     retrying = AsyncRetrying(
@@ -103,7 +72,7 @@ async def credit_order_points(
     *,
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     clock: Callable[[], datetime],
     max_attempts: int = 5,
 ) -> CreditOutcome:
@@ -112,7 +81,7 @@ async def credit_order_points(
     The ledger entry and the account go in one transaction, so a redelivered event finds the ledger
     entry and changes nothing. A credit that lost a race against another credit re-reads and retries.
     """
-    return await _retry_races(lambda: _credit_once(envelope, accounts, ledger, transactions, clock()), max_attempts)
+    return await _retry_races(lambda: _credit_once(envelope, accounts, ledger, unit_of_work, clock()), max_attempts)
 
 
 async def credit_order_and_tell_partner(
@@ -120,7 +89,7 @@ async def credit_order_and_tell_partner(
     *,
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     partner: LoyaltyPartner,
     notes: PartnerNotes,
     clock: Callable[[], datetime],
@@ -141,7 +110,7 @@ async def credit_order_and_tell_partner(
     - A message that keeps failing ends in the DLQ after max_receive_count, the credit already safe.
     """
     outcome = await credit_order_points(
-        envelope, accounts=accounts, ledger=ledger, transactions=transactions, clock=clock, max_attempts=max_attempts
+        envelope, accounts=accounts, ledger=ledger, unit_of_work=unit_of_work, clock=clock, max_attempts=max_attempts
     )
     order_id = envelope.data.order_id
     if outcome is CreditOutcome.PAYMENT_FAILED_FIRST:
@@ -162,7 +131,7 @@ async def reverse_order_points(
     *,
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     notes: PartnerNotes,
     clock: Callable[[], datetime],
     max_attempts: int = 5,
@@ -174,7 +143,7 @@ async def reverse_order_points(
     transaction checks for; the tombstone in turn checks that no credit slipped in, and re-reads if one did.
     """
     return await _retry_races(
-        lambda: _reverse_once(envelope, accounts, ledger, transactions, notes, clock()), max_attempts
+        lambda: _reverse_once(envelope, accounts, ledger, unit_of_work, notes, clock()), max_attempts
     )
 
 
@@ -183,7 +152,7 @@ async def reverse_order_and_tell_partner(
     *,
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     partner: LoyaltyPartner,
     notes: PartnerNotes,
     clock: Callable[[], datetime],
@@ -199,7 +168,7 @@ async def reverse_order_and_tell_partner(
         envelope,
         accounts=accounts,
         ledger=ledger,
-        transactions=transactions,
+        unit_of_work=unit_of_work,
         notes=notes,
         clock=clock,
         max_attempts=max_attempts,
@@ -226,7 +195,7 @@ async def _credit_once(
     envelope: EventEnvelope[OrderCreated],
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     now: datetime,
 ) -> CreditOutcome:
     order = envelope.data
@@ -238,25 +207,22 @@ async def _credit_once(
     if not account.credit(order.order_id, points, month, now):
         logger.info("order already credited", extra=log_context)
         return CreditOutcome.ALREADY_CREDITED
-    writes = CreditWrites(
-        credit_entry=ledger.record_item(
-            order_id=order.order_id,
-            customer_id=order.customer_id,
-            points=points,
-            month=month,
-            credited_at=now,
-            event_id=str(envelope.metadata.event_id),
-        ),
-        no_reversal=ledger.not_reversed_item(order.order_id),
-        account=accounts.save_item(account),
+    credit_entry = ledger.credit_entry(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        points=points,
+        month=month,
+        credited_at=now,
+        event_id=str(envelope.metadata.event_id),
     )
+    not_reversed = ledger.not_reversed_check(order.order_id)
     try:
-        await transactions.write(writes)
+        await unit_of_work.commit([credit_entry, not_reversed, accounts.save_change(account)])
     except TransactionCancelled as cancelled:
-        if cancelled.condition_failed(CREDIT_ENTRY):
+        if cancelled.condition_failed(credit_entry):
             logger.info("order already credited", extra=log_context)
             return CreditOutcome.ALREADY_CREDITED
-        if cancelled.condition_failed(NO_REVERSAL):
+        if cancelled.condition_failed(not_reversed):
             logger.info("payment failed before the credit; not credited", extra=log_context)
             return CreditOutcome.PAYMENT_FAILED_FIRST
         if cancelled.lost_a_race:
@@ -271,7 +237,7 @@ async def _reverse_once(
     envelope: EventEnvelope[PaymentFailed],
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     notes: PartnerNotes,
     now: datetime,
 ) -> ReversalOutcome:
@@ -279,7 +245,7 @@ async def _reverse_once(
     log_context: dict[str, object] = {"order_id": failure.order_id, "customer_id": failure.customer_id}
     credit = await notes.entry(failure.order_id, "credit")
     if credit is None:
-        return await _write_tombstone(envelope, ledger, transactions, now, log_context)
+        return await _write_tombstone(envelope, ledger, unit_of_work, now, log_context)
     # The credit's own entry says what to take back and from which month (not the failure's).
     account = await accounts.get(credit.customer_id)
     if account is None:  # the credit commits with its account, so this is a broken table: keep the message
@@ -288,22 +254,19 @@ async def _reverse_once(
     if not account.reverse(failure.order_id, credit.points, credit.month, now):
         logger.info("order already reversed", extra=log_context)
         return ReversalOutcome.ALREADY_REVERSED
-    writes = ReversalWrites(
-        reversal_entry=ledger.reversal_item(
-            order_id=failure.order_id,
-            customer_id=credit.customer_id,
-            points=credit.points,
-            month=credit.month,
-            credited=True,
-            reversed_at=now,
-            event_id=str(envelope.metadata.event_id),
-        ),
-        account=accounts.save_item(account),
+    reversal_entry = ledger.reversal_entry(
+        order_id=failure.order_id,
+        customer_id=credit.customer_id,
+        points=credit.points,
+        month=credit.month,
+        credited=True,
+        reversed_at=now,
+        event_id=str(envelope.metadata.event_id),
     )
     try:
-        await transactions.write(writes)
+        await unit_of_work.commit([reversal_entry, accounts.save_change(account)])
     except TransactionCancelled as cancelled:
-        if cancelled.condition_failed(REVERSAL_ENTRY):
+        if cancelled.condition_failed(reversal_entry):
             logger.info("order already reversed", extra=log_context)
             return ReversalOutcome.ALREADY_REVERSED
         if cancelled.lost_a_race:
@@ -317,27 +280,24 @@ async def _reverse_once(
 async def _write_tombstone(
     envelope: EventEnvelope[PaymentFailed],
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     now: datetime,
     log_context: dict[str, object],
 ) -> ReversalOutcome:
     failure = envelope.data
-    writes = TombstoneWrites(
-        tombstone=ledger.reversal_item(
-            order_id=failure.order_id,
-            customer_id=failure.customer_id,
-            points=0,
-            month=month_of(envelope.metadata.occurred_at),
-            credited=False,
-            reversed_at=now,
-            event_id=str(envelope.metadata.event_id),
-        ),
-        no_credit=ledger.not_credited_item(failure.order_id),
+    tombstone = ledger.reversal_entry(
+        order_id=failure.order_id,
+        customer_id=failure.customer_id,
+        points=0,
+        month=month_of(envelope.metadata.occurred_at),
+        credited=False,
+        reversed_at=now,
+        event_id=str(envelope.metadata.event_id),
     )
     try:
-        await transactions.write(writes)
+        await unit_of_work.commit([tombstone, ledger.not_credited_check(failure.order_id)])
     except TransactionCancelled as cancelled:
-        if cancelled.condition_failed(TOMBSTONE):
+        if cancelled.condition_failed(tombstone):
             logger.info("order already reversed", extra=log_context)
             return ReversalOutcome.ALREADY_REVERSED
         if cancelled.lost_a_race:

@@ -7,22 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from shop_shared.contracts import EventEnvelope
+from shop_shared.outbox.unit_of_work import StateChange
+
 from shop_loyalty.domain import LoyaltyAccount
 
 __all__ = [
     "AccountRepository",
+    "Change",
     "EntryKind",
     "Ledger",
     "LedgerEntry",
     "LoyaltyPartner",
     "PartnerNotes",
-    "TransactionItem",
-    "TransactionWriter",
+    "UnitOfWork",
 ]
 
-# One element of a transaction, in the adapter's own form (a TransactWriteItems dict, an in-memory write):
-# handlers only pass them from an adapter to the TransactionWriter of the same family.
-type TransactionItem = Any
+# A named write built by an adapter, in its family's own form (a TransactWriteItems element, an in-memory
+# write): handlers only pass it from an adapter to the unit of work of the same family.
+type Change = StateChange[Any]
 
 # An order has at most one ledger entry of each kind: its credit, and its reversal when its payment failed.
 EntryKind = Literal["credit", "reversal"]
@@ -45,7 +48,9 @@ class LedgerEntry:
 class AccountRepository(Protocol):
     async def get(self, customer_id: str) -> LoyaltyAccount | None: ...
 
-    def save_item(self, account: LoyaltyAccount) -> TransactionItem: ...
+    def save_change(self, account: LoyaltyAccount) -> Change:
+        """Store `account` as version+1, only if nobody saved it since it was read."""
+        ...
 
     def scan_segment(
         self, segment: int, total_segments: int, *, page_size: int = 100
@@ -55,17 +60,17 @@ class AccountRepository(Protocol):
 
 
 class Ledger(Protocol):
-    def record_item(
+    def credit_entry(
         self, *, order_id: str, customer_id: str, points: int, month: str, credited_at: datetime, event_id: str
-    ) -> TransactionItem:
+    ) -> Change:
         """The order's credit entry, written only if the order has none yet."""
         ...
 
-    def not_reversed_item(self, order_id: str) -> TransactionItem:
+    def not_reversed_check(self, order_id: str) -> Change:
         """A check that fails when the order has a reversal (its payment failed first)."""
         ...
 
-    def reversal_item(
+    def reversal_entry(
         self,
         *,
         order_id: str,
@@ -75,18 +80,22 @@ class Ledger(Protocol):
         credited: bool,
         reversed_at: datetime,
         event_id: str,
-    ) -> TransactionItem:
+    ) -> Change:
         """The order's reversal entry (a tombstone when not `credited`), written only if it has none yet."""
         ...
 
-    def not_credited_item(self, order_id: str) -> TransactionItem:
+    def not_credited_check(self, order_id: str) -> Change:
         """A check that fails when the order has a credit entry (guards the tombstone against a racing credit)."""
         ...
 
 
-class TransactionWriter(Protocol):
-    async def write(self, items: Sequence[TransactionItem]) -> None:
-        """All or nothing; raises TransactionCancelled (one reason per item) when a condition lost."""
+class UnitOfWork(Protocol):
+    async def commit(self, changes: Sequence[Change], events: Sequence[EventEnvelope[Any]] = ()) -> None:
+        """All changes and the events' outbox entries or nothing, then the events are published.
+
+        Raises TransactionCancelled naming the changes whose condition failed (TransactionConflict when
+        only a concurrent transaction was in the way).
+        """
         ...
 
 

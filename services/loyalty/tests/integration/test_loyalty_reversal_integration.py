@@ -14,16 +14,12 @@ import pytest
 from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients
-from shop_loyalty.adapters import (
-    DynamoDbAccounts,
-    DynamoDbLedger,
-    DynamoDbPartnerNotes,
-    DynamoDbTransactions,
-    TransactionCancelled,
-)
+from shop_loyalty.adapters import DynamoDbAccounts, DynamoDbLedger, DynamoDbPartnerNotes
 from shop_loyalty.handlers import CreditOutcome, ReversalOutcome, credit_order_points, reverse_order_points
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, new_envelope
 from shop_shared.messaging import EventBridgePublisher
+from shop_shared.outbox import DynamoDbUnitOfWork
+from shop_shared.outbox.unit_of_work import TransactionCancelled
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -50,12 +46,12 @@ class _Loyalty:
     def __init__(self, aws: AwsClients, deployed: DeployedTopology) -> None:
         self.accounts = DynamoDbAccounts(aws.dynamodb, deployed.name("loyalty-accounts"))
         self.ledger = DynamoDbLedger(deployed.name("loyalty-ledger"))
-        self.transactions = DynamoDbTransactions(aws.dynamodb)
+        self.unit_of_work = DynamoDbUnitOfWork(aws.dynamodb)
         self.notes = DynamoDbPartnerNotes(aws.dynamodb, deployed.name("loyalty-ledger"))
 
     async def credit(self, event: EventEnvelope[OrderCreated]) -> CreditOutcome:
         return await credit_order_points(
-            event, accounts=self.accounts, ledger=self.ledger, transactions=self.transactions, clock=lambda: NOW
+            event, accounts=self.accounts, ledger=self.ledger, unit_of_work=self.unit_of_work, clock=lambda: NOW
         )
 
     async def reverse(self, event: EventEnvelope[PaymentFailed]) -> ReversalOutcome:
@@ -63,7 +59,7 @@ class _Loyalty:
             event,
             accounts=self.accounts,
             ledger=self.ledger,
-            transactions=self.transactions,
+            unit_of_work=self.unit_of_work,
             notes=self.notes,
             clock=lambda: NOW,
         )
@@ -115,29 +111,31 @@ async def test_dynamodb_names_the_entry_that_lost_in_each_transaction(
     aws: AwsClients, deployed_topology: DeployedTopology
 ) -> None:
     """The handlers tell 'already credited', 'payment failed first' and 'credited meanwhile' apart by the
-    position of the failed condition: the emulator must report them per item, in request order."""
+    failed condition's change: the emulator must report them per item, in request order."""
     loyalty = _Loyalty(aws, deployed_topology)
     credited, tombstoned = f"order-{uuid.uuid4()}", f"order-{uuid.uuid4()}"
 
     def credit_entry(order_id: str) -> Any:
-        return loyalty.ledger.record_item(
+        return loyalty.ledger.credit_entry(
             order_id=order_id, customer_id="c", points=1, month="2025-03", credited_at=NOW, event_id="e"
         )
 
     def tombstone(order_id: str) -> Any:
-        return loyalty.ledger.reversal_item(
+        return loyalty.ledger.reversal_entry(
             order_id=order_id, customer_id="c", points=0, month="2025-03", credited=False, reversed_at=NOW, event_id="e"
         )
 
-    await loyalty.transactions.write([credit_entry(credited), loyalty.ledger.not_reversed_item(credited)])
-    await loyalty.transactions.write([tombstone(tombstoned), loyalty.ledger.not_credited_item(tombstoned)])
+    await loyalty.unit_of_work.commit([credit_entry(credited), loyalty.ledger.not_reversed_check(credited)])
+    await loyalty.unit_of_work.commit([tombstone(tombstoned), loyalty.ledger.not_credited_check(tombstoned)])
 
+    late_tombstone, not_credited = tombstone(credited), loyalty.ledger.not_credited_check(credited)
     with pytest.raises(TransactionCancelled) as too_late:  # a tombstone for an order credited meanwhile
-        await loyalty.transactions.write([tombstone(credited), loyalty.ledger.not_credited_item(credited)])
-    assert too_late.value.reasons == ["None", "ConditionalCheckFailed"]
+        await loyalty.unit_of_work.commit([late_tombstone, not_credited])
+    assert too_late.value.failed_conditions == [not_credited.name]
+    late_credit, not_reversed = credit_entry(tombstoned), loyalty.ledger.not_reversed_check(tombstoned)
     with pytest.raises(TransactionCancelled) as refused:  # a credit after the tombstone
-        await loyalty.transactions.write([credit_entry(tombstoned), loyalty.ledger.not_reversed_item(tombstoned)])
-    assert refused.value.reasons == ["None", "ConditionalCheckFailed"]
+        await loyalty.unit_of_work.commit([late_credit, not_reversed])
+    assert refused.value.failed_conditions == [not_reversed.name]
 
 
 async def _loyalty_view(client: httpx.AsyncClient, customer_id: str) -> httpx.Response:

@@ -16,7 +16,9 @@ def test_account_round_trips_through_its_item() -> None:
     account = LoyaltyAccount(customer_id="c1", version=3)
     account.credit("o1", 1200, "2025-03", AT)
     account.requalify("2025-03")
-    put = DynamoDbAccounts(None, "accounts").save_item(account)["Put"]
+    saved = DynamoDbAccounts(None, "accounts").save_change(account)
+    assert saved.name == "account:c1"
+    put = saved.write["Put"]
     assert put["TableName"] == "accounts"
     assert put["ConditionExpression"] == "attribute_not_exists(customer_id) OR version = :expected"
     assert from_item(put["ExpressionAttributeValues"]) == {":expected": 3}
@@ -25,24 +27,28 @@ def test_account_round_trips_through_its_item() -> None:
 
 
 def test_a_new_account_expects_version_zero_and_has_no_tier_month() -> None:
-    put = DynamoDbAccounts(None, "accounts").save_item(LoyaltyAccount(customer_id="c1"))["Put"]
+    put = DynamoDbAccounts(None, "accounts").save_change(LoyaltyAccount(customer_id="c1")).write["Put"]
     assert "tier_as_of" not in put["Item"]
     assert put["Item"]["version"] == {"N": "1"}
     assert from_item(put["ExpressionAttributeValues"]) == {":expected": 0}
 
 
 def test_ledger_entry_is_written_only_if_absent() -> None:
-    put = DynamoDbLedger("ledger").record_item(
+    entry = DynamoDbLedger("ledger").credit_entry(
         order_id="o1", customer_id="c1", points=12, month="2025-03", credited_at=AT, event_id="e1"
-    )["Put"]
+    )
+    assert entry.name == "ledger:o1"  # the name a cancelled unit of work reports it under
+    put = entry.write["Put"]
     assert put["ConditionExpression"] == "attribute_not_exists(order_id)"
     assert from_item(put["Item"])["points"] == 12
 
 
 def test_reversal_is_its_own_entry_written_only_if_absent() -> None:
-    put = DynamoDbLedger("ledger").reversal_item(
+    entry = DynamoDbLedger("ledger").reversal_entry(
         order_id="o1", customer_id="c1", points=12, month="2025-03", credited=True, reversed_at=AT, event_id="e2"
-    )["Put"]
+    )
+    assert entry.name == "ledger:o1#reversal"
+    put = entry.write["Put"]
     assert put["ConditionExpression"] == "attribute_not_exists(order_id)"
     assert from_item(put["Item"]) | {"reversed_at": None} == {
         "order_id": "o1#reversal",
@@ -59,9 +65,9 @@ def test_reversal_is_its_own_entry_written_only_if_absent() -> None:
 
 def test_credit_and_tombstone_each_check_the_other_entry_is_absent() -> None:
     ledger = DynamoDbLedger("ledger")
-    assert ledger.not_reversed_item("o1")["ConditionCheck"] == {
+    assert ledger.not_reversed_check("o1").write["ConditionCheck"] == {
         "TableName": "ledger",
         "Key": {"order_id": {"S": "o1#reversal"}},
         "ConditionExpression": "attribute_not_exists(order_id)",
     }
-    assert ledger.not_credited_item("o1")["ConditionCheck"]["Key"] == {"order_id": {"S": "o1"}}
+    assert ledger.not_credited_check("o1").write["ConditionCheck"]["Key"] == {"order_id": {"S": "o1"}}

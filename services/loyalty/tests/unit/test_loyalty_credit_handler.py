@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryTransactions
+from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryUnitOfWork
 from shop_loyalty.domain import LoyaltyAccount
 from shop_loyalty.handlers import ConcurrentUpdate, CreditOutcome, credit_order_points
 
@@ -16,13 +16,13 @@ OrderEvent = Callable[..., Any]  # the `order_created` fixture
 
 
 async def _credit(
-    event: object, loyalty: InMemoryLoyalty, transactions: InMemoryTransactions | None = None
+    event: object, loyalty: InMemoryLoyalty, unit_of_work: InMemoryUnitOfWork | None = None
 ) -> CreditOutcome:
     return await credit_order_points(
         event,  # type: ignore[arg-type]
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=transactions or loyalty.transactions,
+        unit_of_work=unit_of_work or loyalty.unit_of_work,
         clock=lambda: NOW,
         max_attempts=3,
     )
@@ -57,7 +57,7 @@ async def test_an_order_credited_long_ago_is_caught_by_the_ledger(
     assert await _credit(old, loyalty) is CreditOutcome.ALREADY_CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None and account.points_balance == 22
-    assert loyalty.transactions.cancelled == 1
+    assert loyalty.unit_of_work.cancelled == 1
 
 
 async def test_a_concurrent_credit_is_retried_on_the_fresh_account(
@@ -67,16 +67,16 @@ async def test_a_concurrent_credit_is_retried_on_the_fresh_account(
         # Another worker credits another order of the same customer between our read and our write.
         other = LoyaltyAccount(customer_id="c1")
         other.credit("other-order", 500, "2025-03", NOW)
-        loyalty.accounts.save_item(other).apply()
+        loyalty.accounts.save_change(other).write.apply()
         loyalty.tables.ledger["other-order"] = {"order_id": "other-order"}
 
-    transactions = InMemoryTransactions(loyalty.tables, before_write=concurrent_credit)
-    outcome = await _credit(order_created(customer_id="c1", total="700"), loyalty, transactions)
+    unit_of_work = InMemoryUnitOfWork(loyalty.tables, before_write=concurrent_credit)
+    outcome = await _credit(order_created(customer_id="c1", total="700"), loyalty, unit_of_work)
     assert outcome is CreditOutcome.CREDITED
     account = await loyalty.accounts.get("c1")
     assert account is not None
     assert (account.points_balance, account.version) == (1200, 2)
-    assert transactions.cancelled == 1
+    assert unit_of_work.cancelled == 1
     assert len(loyalty.tables.ledger) == 2
 
 
@@ -85,12 +85,12 @@ async def test_a_credit_that_keeps_losing_gives_up_for_a_redelivery(
 ) -> None:
     tables = loyalty.tables
 
-    class AlwaysRaced(InMemoryTransactions):
-        async def write(self, items: object) -> None:
+    class AlwaysRaced(InMemoryUnitOfWork):
+        async def commit(self, changes: Any, events: Any = ()) -> None:
             stored = tables.accounts.get("c1")
             version = stored["version"] if stored else 0
             tables.accounts["c1"] = LoyaltyAccount(customer_id="c1").model_dump(mode="json") | {"version": version + 1}
-            await super().write(items)  # type: ignore[arg-type]
+            await super().commit(changes, events)
 
     with pytest.raises(ConcurrentUpdate):
         await _credit(order_created(customer_id="c1"), loyalty, AlwaysRaced(tables))

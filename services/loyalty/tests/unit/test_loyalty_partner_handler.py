@@ -36,7 +36,7 @@ async def _handle(event: object, loyalty: InMemoryLoyalty, partner: FakePartner)
         event,  # type: ignore[arg-type]
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=loyalty.transactions,
+        unit_of_work=loyalty.unit_of_work,
         partner=partner,
         notes=loyalty.partner_notes,
         clock=lambda: NOW,

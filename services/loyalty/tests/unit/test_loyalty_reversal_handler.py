@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from shop_loyalty.adapters import PartnerUnavailable
-from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryTransactions
+from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryUnitOfWork
 from shop_loyalty.domain import LoyaltyAccount
 from shop_loyalty.entrypoints.worker import event_handlers
 from shop_loyalty.handlers import (
@@ -28,19 +28,19 @@ async def _credit(event: object, loyalty: InMemoryLoyalty) -> CreditOutcome:
         event,  # type: ignore[arg-type]
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=loyalty.transactions,
+        unit_of_work=loyalty.unit_of_work,
         clock=lambda: NOW,
     )
 
 
 async def _reverse(
-    event: object, loyalty: InMemoryLoyalty, transactions: InMemoryTransactions | None = None
+    event: object, loyalty: InMemoryLoyalty, unit_of_work: InMemoryUnitOfWork | None = None
 ) -> ReversalOutcome:
     return await reverse_order_points(
         event,  # type: ignore[arg-type]
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=transactions or loyalty.transactions,
+        unit_of_work=unit_of_work or loyalty.unit_of_work,
         notes=loyalty.partner_notes,
         clock=lambda: NOW,
         max_attempts=3,
@@ -130,14 +130,14 @@ async def test_a_credit_landing_while_the_tombstone_is_written_is_reversed_inste
         # The credit's transaction commits between the reversal's read (no credit yet) and its write.
         account = LoyaltyAccount(customer_id="c1")
         account.credit(order.data.order_id, 400, "2025-03", NOW)
-        loyalty.accounts.save_item(account).apply()
-        loyalty.ledger.record_item(
+        loyalty.accounts.save_change(account).write.apply()
+        loyalty.ledger.credit_entry(
             order_id=order.data.order_id, customer_id="c1", points=400, month="2025-03", credited_at=NOW, event_id="e"
-        ).apply()
+        ).write.apply()
 
-    transactions = InMemoryTransactions(loyalty.tables, before_write=credit_meanwhile)
-    assert await _reverse(payment_failed(order), loyalty, transactions) is ReversalOutcome.REVERSED
-    assert transactions.cancelled == 1
+    unit_of_work = InMemoryUnitOfWork(loyalty.tables, before_write=credit_meanwhile)
+    assert await _reverse(payment_failed(order), loyalty, unit_of_work) is ReversalOutcome.REVERSED
+    assert unit_of_work.cancelled == 1
     account = await _account(loyalty, "c1")
     assert (account.points_balance, account.points_by_month["2025-03"]) == (0, 0)
     assert loyalty.tables.ledger[f"{order.data.order_id}#reversal"]["credited"] is True
@@ -152,11 +152,11 @@ async def test_a_reversal_racing_another_credit_is_retried_on_the_fresh_account(
     def other_credit_meanwhile() -> None:
         account = LoyaltyAccount.model_validate(loyalty.tables.accounts["c1"])
         account.credit("other-order", 50, "2025-03", NOW)
-        loyalty.accounts.save_item(account).apply()
+        loyalty.accounts.save_change(account).write.apply()
 
-    transactions = InMemoryTransactions(loyalty.tables, before_write=other_credit_meanwhile)
-    assert await _reverse(payment_failed(unpaid), loyalty, transactions) is ReversalOutcome.REVERSED
-    assert transactions.cancelled == 1
+    unit_of_work = InMemoryUnitOfWork(loyalty.tables, before_write=other_credit_meanwhile)
+    assert await _reverse(payment_failed(unpaid), loyalty, unit_of_work) is ReversalOutcome.REVERSED
+    assert unit_of_work.cancelled == 1
     account = await _account(loyalty, "c1")
     assert (account.points_balance, account.points_by_month["2025-03"]) == (50, 50)
 
@@ -185,7 +185,7 @@ def _worker(loyalty: InMemoryLoyalty, partner: FakePartner) -> dict[str, Any]:
     return event_handlers(
         accounts=loyalty.accounts,
         ledger=loyalty.ledger,
-        transactions=loyalty.transactions,
+        unit_of_work=loyalty.unit_of_work,
         partner=partner,
         partner_notes=loyalty.partner_notes,
         clock=lambda: NOW,

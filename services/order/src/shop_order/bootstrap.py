@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.messaging import EventBridgePublisher, service_consumer_options
-from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
+from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
 from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
 from .entrypoints.worker import build_payment_outcome_consumer
-from .ports import CommittedEventPublisher, ContactEncryption, OrderRepository
+from .ports import ContactEncryption, OrderRepository
 from .settings import OrderSettings
 
 __all__ = ["BackgroundLoop", "Bootstrap", "OrderBootstrap", "bootstrap"]
@@ -28,7 +28,6 @@ class OrderBootstrap:
 
     repository: OrderRepository
     contact_encryption: ContactEncryption
-    publisher: CommittedEventPublisher
     background: dict[str, BackgroundLoop] = field(default_factory=dict)
 
 
@@ -52,7 +51,10 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
         sweep_min_age_seconds=settings.outbox_sweep_min_age_seconds,
     )
     repository = DynamoDbOrderRepository(
-        dynamodb, settings.orders_table, outbox, DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table)
+        dynamodb,
+        settings.orders_table,
+        DynamoDbUnitOfWork(dynamodb, outbox, relay),
+        DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table),
     )
     queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
     options = service_consumer_options("order", settings.payment_outcomes_queue, settings)
@@ -60,6 +62,5 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
     return OrderBootstrap(
         repository=repository,
         contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),
-        publisher=relay,
         background={"outbox-relay": relay.run, "payment-outcomes": consumer.run},
     )

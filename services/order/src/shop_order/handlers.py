@@ -22,7 +22,7 @@ from .domain import (
     request_fingerprint,
 )
 from .exceptions import DependencyUnavailable, IdempotencyKeyTaken, OrderNotFound
-from .ports import CommittedEventPublisher, ContactEncryption, OrderRepository
+from .ports import ContactEncryption, OrderRepository
 
 __all__ = ["PAYMENT_OUTCOME_STATUS", "PlacedOrder", "Render", "place_order", "record_payment_outcome"]
 
@@ -61,14 +61,14 @@ async def place_order(
     *,
     repository: OrderRepository,
     contact_encryption: ContactEncryption,
-    publisher: CommittedEventPublisher,
     render: Render,
     idempotency_key: str | None = None,
     idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     correlation_id: str | None = None,
     clock: Clock = utc_now,
 ) -> PlacedOrder:
-    """Store the order, its `order.created` event and the key's record in one transaction, then publish the event.
+    """Store the order, its `order.created` event and the key's record in one transaction; the repository's unit
+    of work publishes the event after the commit (if that fails, the outbox sweep sends the stored event later).
 
     With a key already bound to the same request, nothing is stored or published: the first answer comes back.
     `render` gives the answer for a new order, which the key's record keeps for the retries.
@@ -103,8 +103,6 @@ async def place_order(
             "order placed",
             extra={"order_id": order.order_id, "event_id": str(envelope.metadata.event_id), "lines": len(order.items)},
         )
-        # After the commit only: if this publish fails, the outbox sweep sends the stored event later.
-        await publisher.publish_committed([envelope])
         return PlacedOrder(order_id=order.order_id, response=response, replayed=False)
     # The key keeps being taken and freed under us; nothing was stored, so a later retry is safe.
     raise DependencyUnavailable("DynamoDB")

@@ -9,14 +9,15 @@ from shop_shared.contracts import EventEnvelope
 
 from .domain import Contact, IdempotencyRecord, Order, OrderPage, OrderStatus
 
-__all__ = ["CommittedEventPublisher", "ContactEncryption", "OrderRepository"]
+__all__ = ["ContactEncryption", "OrderRepository"]
 
 
 class OrderRepository(Protocol):
     async def add(
         self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
     ) -> None:
-        """Store a new order, its events in the outbox and its idempotency record, atomically (one transaction).
+        """Store a new order, its events in the outbox and its idempotency record, atomically (one transaction),
+        then hand the events to the publish-after-commit (failures there are left to the outbox sweep).
 
         Raises IdempotencyKeyTaken, storing nothing, when a live (unexpired) record already holds the key.
         """
@@ -46,10 +47,4 @@ class OrderRepository(Protocol):
 class ContactEncryption(Protocol):
     async def encrypt(self, contact: Contact, *, customer_id: str) -> str:
         """The contact JSON encrypted for `customer_id`, base64-encoded."""
-        ...
-
-
-class CommittedEventPublisher(Protocol):
-    async def publish_committed(self, envelopes: Sequence[EventEnvelope[Any]]) -> None:
-        """Publish events already committed to the outbox; failures are left to the outbox sweep."""
         ...

@@ -17,7 +17,7 @@ from shop_order.adapters.order_repository import DuplicateOrderId
 from shop_order.domain import Contact, IdempotencyRecord, Order, OrderStatus, PlaceOrder, StoredResponse
 from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
 from shop_shared.contracts import OrderCreated, new_envelope
-from shop_shared.outbox import DynamoDbOutbox
+from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
@@ -68,7 +68,8 @@ def repository(
     outbox: DynamoDbOutbox,
     idempotency_records: DynamoDbIdempotencyRecords,
 ) -> DynamoDbOrderRepository:
-    return DynamoDbOrderRepository(aws.dynamodb, deployed_topology.name("orders"), outbox, idempotency_records)
+    unit_of_work = DynamoDbUnitOfWork(aws.dynamodb, outbox)
+    return DynamoDbOrderRepository(aws.dynamodb, deployed_topology.name("orders"), unit_of_work, idempotency_records)
 
 
 def bound(key: str, order: Order, *, at: datetime, ttl: timedelta = timedelta(hours=24)) -> IdempotencyRecord:
@@ -179,7 +180,9 @@ async def test_customer_orders_come_newest_first_page_by_page(repository: Dynamo
 async def test_missing_resources_surface_as_dependency_unavailable(
     aws: AwsClients, outbox: DynamoDbOutbox, idempotency_records: DynamoDbIdempotencyRecords
 ) -> None:
-    missing_table = DynamoDbOrderRepository(aws.dynamodb, f"missing-{uuid.uuid4().hex}", outbox, idempotency_records)
+    missing_table = DynamoDbOrderRepository(
+        aws.dynamodb, f"missing-{uuid.uuid4().hex}", DynamoDbUnitOfWork(aws.dynamodb, outbox), idempotency_records
+    )
     missing_key = KmsContactEncryption(aws.kms, f"alias/missing-{uuid.uuid4().hex}")
     order = new_order("c-1")
 

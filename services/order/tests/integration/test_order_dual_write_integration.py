@@ -49,6 +49,8 @@ async def outbox_entries_of(aws: AwsClients, deployed_topology: DeployedTopology
     found = []
     async for page in paginator.paginate(TableName=deployed_topology.name("order-outbox"), ConsistentRead=True):
         for item in page.get("Items", []):
+            if "detail" not in item:  # the relays' coordination items (#relays, #shard:<n>)
+                continue
             data = json.loads(item["detail"]["S"])["data"]
             if data.get("customer_id") == customer_id:
                 found.append(data["order_id"])

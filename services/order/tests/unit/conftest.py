@@ -1,5 +1,5 @@
-"""In-memory fakes of the order service's ports (repository with its outbox and idempotency records,
-encryption, publisher)."""
+"""In-memory fakes of the order service's ports (repository with its outbox, idempotency records and
+publish-after-commit, encryption)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, In
 from shop_order.handlers import Render
 from shop_order.settings import OrderSettings
 from shop_shared.contracts import EventEnvelope
+from shop_shared.outbox.unit_of_work import EventRelay
 
 
 class InMemoryOrderRepository:
@@ -34,6 +35,8 @@ class InMemoryOrderRepository:
         # Runs just before a refused key's record is read: lets a test expire or delete it meanwhile.
         self.before_record_read: Callable[[], Awaitable[None]] | None = None
         self._cursors: dict[str, tuple[str, int]] = {}
+        # The publish-after-commit the unit of work hands committed events to (the `publisher` fixture).
+        self.relay: EventRelay | None = None
 
     async def add(
         self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
@@ -49,6 +52,8 @@ class InMemoryOrderRepository:
             self.idempotency[idempotency.idempotency_key] = idempotency
         self.orders[order.order_id] = order
         self.outbox.update({str(envelope.metadata.event_id): envelope for envelope in events})
+        if events and self.relay is not None:
+            await self.relay.publish_committed(events)
 
     async def get(self, order_id: str) -> Order | None:
         if self.unavailable:
@@ -132,14 +137,16 @@ def encryption() -> ReversibleContactEncryption:
 
 @pytest.fixture
 def publisher(repository: InMemoryOrderRepository) -> RecordingPublisher:
-    return RecordingPublisher(repository)
+    """The repository's publish-after-commit, recording what it published."""
+    repository.relay = RecordingPublisher(repository)
+    return repository.relay
 
 
 @pytest.fixture
 def fake_services(
     repository: InMemoryOrderRepository, encryption: ReversibleContactEncryption, publisher: RecordingPublisher
 ) -> OrderBootstrap:
-    return OrderBootstrap(repository=repository, contact_encryption=encryption, publisher=publisher)
+    return OrderBootstrap(repository=repository, contact_encryption=encryption)
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ async def placed_ids(
             PlaceOrder.model_validate({**order_body, "customer_id": customer}),
             repository=repository,
             contact_encryption=encryption,
-            publisher=publisher,
             render=render,
             clock=lambda index=index: T0 + timedelta(seconds=index),  # type: ignore[misc]
         )

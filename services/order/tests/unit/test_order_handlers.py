@@ -31,7 +31,6 @@ async def place(
         PlaceOrder.model_validate(body),
         repository=repository,
         contact_encryption=encryption,
-        publisher=publisher,
         render=lambda order: StoredResponse(status=201, body=order.model_dump_json()),
         correlation_id=correlation_id,
         clock=lambda: T0,

@@ -37,7 +37,6 @@ class Harness:
             PlaceOrder.model_validate(body),
             repository=self.repository,
             contact_encryption=self.encryption,
-            publisher=self.publisher,
             render=self.render,
             idempotency_key=key,
             idempotency_ttl=TTL,

@@ -59,7 +59,6 @@ async def test_handled_outcomes_are_deleted_and_unknown_orders_stay(
         PlaceOrder.model_validate(order_body),
         repository=repository,
         contact_encryption=encryption,
-        publisher=publisher,
         render=render,
     )
     order = repository.orders[placed.order_id]

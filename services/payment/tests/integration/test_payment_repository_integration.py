@@ -178,3 +178,60 @@ def test_work_shards_spread_payment_ids() -> None:
     shards = {work_shard(f"payment-{n}") for n in range(200)}
 
     assert shards == {str(n) for n in range(WORK_SHARDS)}
+
+
+async def test_ten_thousand_settled_payments_do_not_make_the_sweep_read_more(
+    repository: DynamoDbPaymentRepository,
+    dynamodb: Any,
+    deployed_topology: DeployedTopology,
+    order_created: OrderCreatedFactory,
+) -> None:
+    """The sweep reads the due-work index only: settled payments are not in it, however many there are."""
+    table = deployed_topology.name("payments")
+    reads: list[tuple[str, int]] = []
+    original = dynamodb._make_api_call
+
+    async def counting(operation: str, params: dict[str, Any]) -> Any:
+        response = await original(operation, params)
+        if operation in {"Query", "Scan", "GetItem", "BatchGetItem"}:
+            reads.append((operation, int(response.get("ScannedCount", response.get("Count", 1)))))
+        return response
+
+    async def sweep_reads() -> list[tuple[str, int]]:
+        reads.clear()
+        dynamodb._make_api_call = counting
+        try:
+            await repository.due_ids(now=datetime.now(UTC), limit=20)
+        finally:
+            dynamodb._make_api_call = original
+        return list(reads)
+
+    before = await sweep_reads()
+    settled = []
+    for _ in range(10_000):
+        payment, _ = _pending(order_created).settle(ChargeSucceeded(charge_id="ch_settled"))
+        settled.append(payment)
+    for start in range(0, len(settled), 25):
+        requests = [
+            {"PutRequest": {"Item": to_item({**_plain(payment), "payment_id": payment.payment_id})}}
+            for payment in settled[start : start + 25]
+        ]
+        while requests:
+            response = await dynamodb.batch_write_item(RequestItems={table: requests})
+            requests = response.get("UnprocessedItems", {}).get(table, [])
+    try:
+        after = await sweep_reads()
+    finally:
+        for start in range(0, len(settled), 25):
+            deletes = [
+                {"DeleteRequest": {"Key": to_item({"payment_id": p.payment_id})}} for p in settled[start : start + 25]
+            ]
+            await dynamodb.batch_write_item(RequestItems={table: deletes})
+
+    assert [operation for operation, _ in after] == ["Query"] * WORK_SHARDS, "one Query per shard, no Scan"
+    assert sum(count for _, count in after) == sum(count for _, count in before), "no settled payment was read"
+
+
+def _plain(payment: Payment) -> dict[str, Any]:
+    values = payment.model_dump(exclude={"due_at", "unknown_since", "updated_at"})
+    return {**values, "status": payment.status.value, "created_at": payment.created_at.isoformat()}

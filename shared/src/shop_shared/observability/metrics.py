@@ -6,11 +6,13 @@ which turns them into metrics without any API call, so nothing here is on the ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_embedded_metrics.config import get_config
 from aws_embedded_metrics.logger.metrics_logger import MetricsLogger
 from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger
 
-__all__ = ["METRICS_NAMESPACE", "ConsumerMetrics", "configure_emf"]
+__all__ = ["METRICS_NAMESPACE", "ConsumerMetrics", "configure_emf", "metrics_logger"]
 
 METRICS_NAMESPACE = "Shop"
 
@@ -20,6 +22,15 @@ def configure_emf() -> None:
     config = get_config()
     config.environment = "local"
     config.namespace = METRICS_NAMESPACE
+
+
+def metrics_logger(dimensions: Mapping[str, str]) -> MetricsLogger:
+    """A logger for one EMF line in the shop's namespace with exactly these dimensions (no default ones)."""
+    configure_emf()
+    logger = create_metrics_logger()
+    logger.set_namespace(METRICS_NAMESPACE)
+    logger.set_dimensions(dict(dimensions), use_default=False)
+    return logger
 
 
 class ConsumerMetrics:
@@ -46,7 +57,4 @@ class ConsumerMetrics:
         await logger.flush()
 
     def _logger(self) -> MetricsLogger:
-        logger = create_metrics_logger()
-        logger.set_namespace(METRICS_NAMESPACE)
-        logger.set_dimensions(dict(self._dimensions), use_default=False)
-        return logger
+        return metrics_logger(self._dimensions)

@@ -1,6 +1,8 @@
 """Transactional outbox: store events with the state change, publish after commit, sweep the rest."""
 
-from .dynamodb import DynamoDbOutbox, PendingEntry
+from .dynamodb import OUTBOX_SHARDS, PENDING_INDEX, DynamoDbOutbox, PendingEntry
+from .metrics import OutboxMetrics
 from .relay import OutboxRelay
+from .unit_of_work import DynamoDbUnitOfWork as DynamoDbUnitOfWork
 
-__all__ = ["DynamoDbOutbox", "OutboxRelay", "PendingEntry"]
+__all__ = ["OUTBOX_SHARDS", "PENDING_INDEX", "DynamoDbOutbox", "OutboxMetrics", "OutboxRelay", "PendingEntry"]

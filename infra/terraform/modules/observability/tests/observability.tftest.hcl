@@ -36,6 +36,10 @@ variables {
   target_group_arn_suffixes = { order = "targetgroup/shop-test-order/0123456789abcdef", payment = "targetgroup/shop-test-payment/fedcba9876543210" }
   cluster_name              = "shop-test"
   ecs_service_names         = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).services) : key => "shop-test-${key}" }
+  outbox_table_names = {
+    for key, table in yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).tables : key => "shop-test-${key}"
+    if contains(keys(try(table.indexes, {})), "pending")
+  }
 }
 
 run "one_dlq_alarm_per_queue_dlq_and_per_rule_target_dlq" {
@@ -256,5 +260,29 @@ run "a_late_charge_refund_alarms_the_operators" {
       && aws_cloudwatch_metric_alarm.this["payment/late-charge-refunded"].alarm_actions == toset([var.alarm_topic_arn])
     )
     error_message = "Payment's LateChargeRefunded metric (EMF, namespace Shop) alarms on its first occurrence."
+  }
+}
+
+run "every_outbox_has_age_backlog_and_parked_alarms" {
+  command = plan
+
+  assert {
+    condition     = length(var.outbox_table_names) == 3
+    error_message = "order, payment and loyalty each have an outbox with the pending index."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for key, name in var.outbox_table_names : [
+        for category, metric in { "outbox-age" = "OutboxOldestEntryAge", "outbox-backlog" = "OutboxBacklog", "outbox-parked" = "OutboxEntriesParked" } :
+        [for query in aws_cloudwatch_metric_alarm.this["${category}/${key}"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].dimensions["Outbox"]]] == [["Shop", metric, name]]
+      ]
+    ]))
+    error_message = "Each outbox table has an oldest-entry-age, a backlog and a parked-entry alarm on the relay's EMF metrics."
+  }
+
+  assert {
+    condition     = alltrue([for key in keys(var.outbox_table_names) : aws_cloudwatch_metric_alarm.this["outbox-parked/${key}"].threshold == 0])
+    error_message = "One parked entry alarms."
   }
 }

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shop_loyalty.ports import AccountRepository, TransactionWriter
+from shop_loyalty.ports import AccountRepository
 from shop_shared.activity import ActivityWorkerPool, TaskHandler
 from shop_shared.lifecycle import SHUTDOWN_MARGIN_SECONDS
 
 from shop_batch_worker.domain import PlanChunksTask, RecomputeTiersTask, SummariseRunTask
 from shop_batch_worker.handlers import plan_chunks, recompute_tiers, summarise_run
-from shop_batch_worker.ports import CommittedEventPublisher, OutboxWriter
+from shop_batch_worker.ports import TierRunUnitOfWork
 from shop_batch_worker.settings import BatchSettings
 
 __all__ = ["build_worker_pool", "task_handlers"]
@@ -21,9 +21,7 @@ __all__ = ["build_worker_pool", "task_handlers"]
 def task_handlers(
     *,
     accounts: AccountRepository,
-    transactions: TransactionWriter,
-    outbox: OutboxWriter,
-    publisher: CommittedEventPublisher,
+    unit_of_work: TierRunUnitOfWork,
     clock: Callable[[], datetime],
     default_chunk_size: int,
     max_parallel_writes: int,
@@ -40,9 +38,7 @@ def task_handlers(
         result = await recompute_tiers(
             task,
             accounts=accounts,
-            transactions=transactions,
-            outbox=outbox,
-            publisher=publisher,
+            unit_of_work=unit_of_work,
             max_parallel_writes=max_parallel_writes,
         )
         return result.model_dump(mode="json")

@@ -1,18 +1,18 @@
-"""Adapters of the loyalty service: DynamoDB accounts, ledger and transactions, and the loyalty partner's API."""
+"""Adapters of the loyalty service: DynamoDB accounts and ledger, and the loyalty partner's API.
+
+Their writes are named state changes committed by `shop_shared.outbox.unit_of_work.DynamoDbUnitOfWork`.
+"""
 
 from .accounts import DynamoDbAccounts
 from .ledger import DynamoDbLedger
 from .partner import HttpLoyaltyPartner, PartnerRejected, PartnerUnavailable
 from .partner_notes import DynamoDbPartnerNotes
-from .transactions import DynamoDbTransactions, TransactionCancelled
 
 __all__ = [
     "DynamoDbAccounts",
     "DynamoDbLedger",
     "DynamoDbPartnerNotes",
-    "DynamoDbTransactions",
     "HttpLoyaltyPartner",
     "PartnerRejected",
     "PartnerUnavailable",
-    "TransactionCancelled",
 ]

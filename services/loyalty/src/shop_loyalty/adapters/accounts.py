@@ -6,12 +6,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from shop_shared.aws import from_item, to_item
+from shop_shared.outbox.unit_of_work import StateChange
 
 from shop_loyalty.domain import LoyaltyAccount
 
-__all__ = ["DynamoDbAccounts"]
+__all__ = ["DynamoDbAccounts", "account_change_name"]
 
 SAVE_CONDITION = "attribute_not_exists(customer_id) OR version = :expected"
+
+
+def account_change_name(customer_id: str) -> str:
+    """The name a saved account has in a unit of work (the in-memory fake names it the same)."""
+    return f"account:{customer_id}"
 
 
 def account_to_item(account: LoyaltyAccount, version: int) -> dict[str, Any]:
@@ -36,12 +42,12 @@ class DynamoDbAccounts:
         item = response.get("Item")
         return account_from_item(item) if item else None
 
-    def save_item(self, account: LoyaltyAccount) -> dict[str, Any]:
-        """A `TransactWriteItems` element storing `account` as version+1, only if nobody saved it meanwhile.
+    def save_change(self, account: LoyaltyAccount) -> StateChange[dict[str, Any]]:
+        """Stores `account` as version+1, only if nobody saved it meanwhile (named `account:<customer_id>`).
 
         `account.version` is the version it was read at (0 for a new account, never stored).
         """
-        return {
+        put = {
             "Put": {
                 "TableName": self._table,
                 "Item": account_to_item(account, account.version + 1),
@@ -49,6 +55,7 @@ class DynamoDbAccounts:
                 "ExpressionAttributeValues": to_item({":expected": account.version}),
             }
         }
+        return StateChange(account_change_name(account.customer_id), put)
 
     async def scan_segment(
         self, segment: int, total_segments: int, *, page_size: int = 100

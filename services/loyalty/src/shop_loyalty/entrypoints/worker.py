@@ -10,7 +10,7 @@ from shop_shared.contracts import EventEnvelope
 from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
 
 from shop_loyalty.handlers import credit_order_and_tell_partner, reverse_order_and_tell_partner
-from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, TransactionWriter
+from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, UnitOfWork
 
 __all__ = ["build_consumer", "event_handlers"]
 
@@ -19,7 +19,7 @@ def event_handlers(
     *,
     accounts: AccountRepository,
     ledger: Ledger,
-    transactions: TransactionWriter,
+    unit_of_work: UnitOfWork,
     partner: LoyaltyPartner,
     partner_notes: PartnerNotes,
     clock: Callable[[], datetime],
@@ -30,7 +30,7 @@ def event_handlers(
             envelope,
             accounts=accounts,
             ledger=ledger,
-            transactions=transactions,
+            unit_of_work=unit_of_work,
             partner=partner,
             notes=partner_notes,
             clock=clock,
@@ -42,7 +42,7 @@ def event_handlers(
             envelope,
             accounts=accounts,
             ledger=ledger,
-            transactions=transactions,
+            unit_of_work=unit_of_work,
             partner=partner,
             notes=partner_notes,
             clock=clock,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger
-from shop_shared.observability.metrics import METRICS_NAMESPACE, configure_emf
+from shop_shared.observability.metrics import metrics_logger
 
 from shop_notifications.domain.templates import DeliveryPolicy, TemplateName
 
@@ -20,13 +19,10 @@ class EmfDeliveryMetrics:
     """One EMF line per ambiguous send, dimensioned by {Service, Template}."""
 
     def __init__(self, service: str = "notifications") -> None:
-        configure_emf()
         self._service = service
 
     async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
-        logger = create_metrics_logger()
-        logger.set_namespace(METRICS_NAMESPACE)
-        logger.set_dimensions({"Service": self._service, "Template": str(template)}, use_default=False)
+        logger = metrics_logger({"Service": self._service, "Template": str(template)})
         logger.put_metric(METRIC_NAMES[policy], 1, "Count")
         logger.set_property("Policy", str(policy))
         await logger.flush()

@@ -1,4 +1,4 @@
-"""Orders in DynamoDB: a new order, its outbox entries and its idempotency record in one transaction,
+"""Orders in DynamoDB: a new order, its outbox entries and its idempotency record in one unit of work,
 conditional status writes, and a customer's orders newest first through the by-customer index."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from shop_shared.aws import from_item, is_condition_failure, to_item, transaction_conflicts
+from shop_shared.aws import from_item, is_condition_failure, to_item
 from shop_shared.contracts import EventEnvelope
-from shop_shared.outbox import DynamoDbOutbox
+from shop_shared.outbox import DynamoDbUnitOfWork
+from shop_shared.outbox.unit_of_work import StateChange, TransactionCancelled, TransactionConflict
 
 from shop_order.domain import IdempotencyRecord, Order, OrderPage, OrderStatus
 from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken
@@ -32,6 +33,10 @@ CONFLICT_RETRIES = 4
 CONFLICT_BACKOFF_SECONDS = 0.05
 
 
+def _record_name(record: IdempotencyRecord) -> str:
+    return f"idempotency:{record.idempotency_key}"
+
+
 class DuplicateOrderId(RuntimeError):
     """A uuid4 collided with a stored order; the new order was not stored."""
 
@@ -41,17 +46,40 @@ class DynamoDbOrderRepository:
         self,
         dynamodb_client: Any,
         table_name: str,
-        outbox: DynamoDbOutbox,
+        unit_of_work: DynamoDbUnitOfWork,
         idempotency_records: DynamoDbIdempotencyRecords,
     ) -> None:
         self._client = dynamodb_client
         self._table = table_name
-        self._outbox = outbox
+        self._unit_of_work = unit_of_work
         self._idempotency = idempotency_records
 
     async def add(
         self, order: Order, events: Sequence[EventEnvelope[Any]], *, idempotency: IdempotencyRecord | None = None
     ) -> None:
+        """Commit the order, its idempotency record and its events; the unit of work publishes them after."""
+        new_order = self._new_order_change(order)
+        changes = [new_order]
+        if idempotency is not None:
+            changes.append(StateChange(_record_name(idempotency), self._idempotency.put_entry(idempotency)))
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                await self._unit_of_work.commit(changes, events)
+                return
+            except TransactionConflict as conflict:
+                if attempt == CONFLICT_RETRIES:
+                    raise self._unavailable("transact_write_items", conflict) from conflict
+            except TransactionCancelled as cancelled:
+                if idempotency is not None and cancelled.condition_failed(_record_name(idempotency)):
+                    raise IdempotencyKeyTaken(idempotency.idempotency_key) from cancelled
+                if cancelled.condition_failed(new_order):
+                    raise DuplicateOrderId(order.order_id) from cancelled
+                raise self._unavailable("transact_write_items", cancelled) from cancelled
+            except (ClientError, BotoCoreError) as error:
+                raise self._unavailable("transact_write_items", error) from error
+            await asyncio.sleep(CONFLICT_BACKOFF_SECONDS * 2**attempt * random.uniform(0.5, 1.5))
+
+    def _new_order_change(self, order: Order) -> StateChange[dict[str, Any]]:
         put_order = {
             "Put": {
                 "TableName": self._table,
@@ -59,26 +87,7 @@ class DynamoDbOrderRepository:
                 "ConditionExpression": "attribute_not_exists(order_id)",
             }
         }
-        writes = [put_order]
-        if idempotency is not None:
-            writes.append(self._idempotency.put_entry(idempotency))
-        writes.extend(self._outbox.put_entry(envelope) for envelope in events)
-        for attempt in range(CONFLICT_RETRIES + 1):
-            try:
-                await self._client.transact_write_items(TransactItems=writes)
-                return
-            except ClientError as error:
-                reasons = transaction_conflicts(error)
-                if is_condition_failure(error):
-                    # Reasons come in request order: the order first, then the idempotency record.
-                    if idempotency is not None and reasons[1:2] == ["ConditionalCheckFailed"]:
-                        raise IdempotencyKeyTaken(idempotency.idempotency_key) from error
-                    raise DuplicateOrderId(order.order_id) from error
-                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES:
-                    raise self._unavailable("transact_write_items", error) from error
-            except BotoCoreError as error:
-                raise self._unavailable("transact_write_items", error) from error
-            await asyncio.sleep(CONFLICT_BACKOFF_SECONDS * 2**attempt * random.uniform(0.5, 1.5))
+        return StateChange(f"order:{order.order_id}", put_order)
 
     async def get(self, order_id: str) -> Order | None:
         try:

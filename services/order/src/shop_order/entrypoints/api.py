@@ -118,7 +118,6 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
             command,
             repository=services.repository,
             contact_encryption=services.contact_encryption,
-            publisher=services.publisher,
             render=render_created,
             idempotency_key=idempotency_key,
             idempotency_ttl=settings.idempotency_ttl,

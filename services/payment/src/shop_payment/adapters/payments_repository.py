@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from shop_shared.aws import from_item, is_condition_failure, to_item
 from shop_shared.contracts import EventEnvelope
 from shop_shared.outbox import DynamoDbOutbox
+from shop_shared.outbox.unit_of_work import DynamoDbUnitOfWork, StateChange, TransactionCancelled
 
 from shop_payment.domain import Payment
 
@@ -59,7 +60,8 @@ class DynamoDbPaymentRepository:
     def __init__(self, dynamodb_client: Any, table_name: str, outbox: DynamoDbOutbox) -> None:
         self._client = dynamodb_client
         self._table = table_name
-        self._outbox = outbox
+        # The handlers publish after the commit themselves (they know when a step's result is final).
+        self._unit_of_work = DynamoDbUnitOfWork(dynamodb_client, outbox)
 
     async def add(self, payment: Payment, *, owner: str, lease_seconds: float) -> bool:
         lease_expiry = payment.created_at + timedelta(seconds=lease_seconds)
@@ -107,20 +109,22 @@ class DynamoDbPaymentRepository:
         return _from_item(response["Attributes"])
 
     async def save(self, payment: Payment, *, owner: str, events: Sequence[EventEnvelope[Any]] = ()) -> bool:
-        put = {
-            "Put": {
-                "TableName": self._table,
-                "Item": _to_item(payment, due_at=payment.due_at),  # no lease_owner: released
-                "ConditionExpression": "lease_owner = :owner",
-                "ExpressionAttributeValues": to_item({":owner": owner}),
-            }
-        }
+        change = StateChange(
+            f"payment:{payment.payment_id}",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _to_item(payment, due_at=payment.due_at),  # no lease_owner: released
+                    "ConditionExpression": "lease_owner = :owner",
+                    "ExpressionAttributeValues": to_item({":owner": owner}),
+                }
+            },
+        )
         try:
-            await self._client.transact_write_items(
-                TransactItems=[put, *(self._outbox.put_entry(envelope) for envelope in events)]
-            )
-        except ClientError as error:
-            if is_condition_failure(error):
+            # One ordering key per payment: its payment.failed reaches the bus before its payment.refunded.
+            await self._unit_of_work.commit([change], events, ordering_key=payment.payment_id)
+        except TransactionCancelled as cancelled:
+            if cancelled.condition_failed(change):
                 return False
             raise
         return True

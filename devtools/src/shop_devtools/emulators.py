@@ -91,7 +91,7 @@ def start_localstack(port: int, data_dir: Path, *, log_file: Path | None, echo: 
     venv = ensure_emulator_venv("localstack")
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
-        **_base_env(),
+        **base_process_env(),
         "GATEWAY_LISTEN": f"127.0.0.1:{port}",
         "LOCALSTACK_HOST": f"127.0.0.1:{port}",
         # The default server binds every interface; hypercorn honours GATEWAY_LISTEN.
@@ -125,7 +125,7 @@ def start_moto(port: int, *, log_file: Path | None, echo: IO[str] | None) -> Man
     return ManagedProcess(
         "dynamodb",
         [str(venv / "bin" / "python"), str(MOTO_LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
-        env=_base_env(),
+        env=base_process_env(),
         log_file=log_file,
         echo=echo,
         stop_timeout=EMULATOR_STOP_TIMEOUT,
@@ -144,6 +144,7 @@ def wait_until_healthy(endpoints: EmulatorEndpoints, processes: list[ManagedProc
     raise TimeoutError(f"emulators not healthy after {timeout:.0f} s")
 
 
-def _base_env() -> dict[str, str]:
+def base_process_env() -> dict[str, str]:
+    """What a child process keeps of ours: the path, home, locale and temp dir, no AWS or service settings."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
     return {key: os.environ[key] for key in keep if key in os.environ}

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from shop_shared.messaging.publisher import PUT_EVENTS_MAX_ENTRIES, to_put_event
 from shop_shared.outbox import OUTBOX_SHARDS, PENDING_INDEX, DynamoDbOutbox
 from shop_shared.topology import DeployedTopology, load_topology
 
+from shop_devtools.emulators import base_process_env
 from shop_devtools.paths import REPO_ROOT
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
@@ -219,7 +221,7 @@ def _start_relay(
     table: str, bus: str, runtime: LocalAws, work_dir: Path, name: str, *, events_endpoint: str | None = None
 ) -> ManagedProcess:
     env = {
-        **_base_env(),
+        **base_process_env(),
         **runtime.env,
         **({"AWS_ENDPOINT_URL_EVENTBRIDGE": events_endpoint} if events_endpoint else {}),
         "BENCH_OUTBOX_TABLE": table,
@@ -228,10 +230,6 @@ def _start_relay(
     }
     command = [sys.executable, "-m", "shop_devtools.benchmarks.outbox_relay_process"]
     return ManagedProcess(f"relay-{name}", command, env=env, cwd=REPO_ROOT, log_file=work_dir / f"relay-{name}.log")
-
-
-def _base_env() -> dict[str, str]:
-    return {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
 
 
 def _backlog(dynamodb: Any, table: str) -> int:
@@ -249,24 +247,22 @@ def _backlog(dynamodb: Any, table: str) -> int:
     return total
 
 
-class _capture_queue:
-    """A rule sending every shop.payment event of the bus to a fresh queue; both deleted afterwards."""
-
-    def __init__(self, sqs: Any, events: Any, bus: str, name: str) -> None:
-        self._sqs, self._events, self._bus, self._name = sqs, events, bus, name
-
-    def __enter__(self) -> str:
-        self._url: str = self._sqs.create_queue(QueueName=self._name)["QueueUrl"]
-        arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+@contextmanager
+def _capture_queue(sqs: Any, events: Any, bus: str, name: str) -> Iterator[str]:
+    """A rule sending every benchmark event of the bus to a fresh queue; both deleted afterwards."""
+    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
+    try:
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         pattern = {"source": ["shop.payment"], "detail": {"data": {"customer_id": ["c-bench"]}}}
-        self._events.put_rule(Name=self._name, EventBusName=self._bus, EventPattern=json.dumps(pattern))
-        self._events.put_targets(Rule=self._name, EventBusName=self._bus, Targets=[{"Id": "capture", "Arn": arn}])
-        return self._url
-
-    def __exit__(self, *_: object) -> None:
-        self._events.remove_targets(Rule=self._name, EventBusName=self._bus, Ids=["capture"])
-        self._events.delete_rule(Name=self._name, EventBusName=self._bus)
-        self._sqs.delete_queue(QueueUrl=self._url)
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
+        try:
+            events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "capture", "Arn": arn}])
+            yield url
+        finally:
+            events.remove_targets(Rule=name, EventBusName=bus, Ids=["capture"])
+            events.delete_rule(Name=name, EventBusName=bus)
+    finally:
+        sqs.delete_queue(QueueUrl=url)
 
 
 def _receive_once(sqs: Any, queue_url: str, received: Counter[str]) -> int:

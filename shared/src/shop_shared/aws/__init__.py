@@ -1,7 +1,7 @@
 """AWS adapters shared by every service: client factory and DynamoDB helpers."""
 
 from .clients import LONG_POLL_READ_TIMEOUT, client_config, open_client
-from .dynamodb import from_item, is_condition_failure, to_item, transaction_conflicts
+from .dynamodb import from_item, is_condition_failure, stable_shard, to_item, transaction_conflicts
 
 __all__ = [
     "LONG_POLL_READ_TIMEOUT",
@@ -9,6 +9,7 @@ __all__ = [
     "from_item",
     "is_condition_failure",
     "open_client",
+    "stable_shard",
     "to_item",
     "transaction_conflicts",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-__all__ = ["from_item", "is_condition_failure", "to_item", "transaction_conflicts"]
+__all__ = ["from_item", "is_condition_failure", "stable_shard", "to_item", "transaction_conflicts"]
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -34,3 +35,8 @@ def is_condition_failure(error: ClientError) -> bool:
 def transaction_conflicts(error: ClientError) -> list[str]:
     """The per-item cancellation codes of a cancelled transaction, in request order."""
     return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+def stable_shard(key: str, shards: int) -> str:
+    """The write shard of a sharded index key ("0" .. shards-1): the same for a key on every process and start."""
+    return str(int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards)

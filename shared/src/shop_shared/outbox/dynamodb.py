@@ -13,7 +13,6 @@ Besides entries the table holds the relays' coordination items, keyed `#relays` 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shop_shared.aws.dynamodb import from_item, is_condition_failure, to_item
+from shop_shared.aws.dynamodb import from_item, is_condition_failure, stable_shard, to_item
 from shop_shared.contracts import EventEnvelope, InvalidEvent, parse_envelope
 
 __all__ = ["OUTBOX_SHARDS", "PENDING_INDEX", "DynamoDbOutbox", "PendingEntry", "shard_of"]
@@ -39,7 +38,7 @@ LAST_ERROR_MAX_CHARS = 500
 
 
 def shard_of(ordering_key: str) -> str:
-    return str(int(hashlib.sha256(ordering_key.encode()).hexdigest()[:8], 16) % OUTBOX_SHARDS)
+    return stable_shard(ordering_key, OUTBOX_SHARDS)
 
 
 def _pending_at(stored_at_ms: int) -> str:
@@ -69,6 +68,7 @@ class DynamoDbOutbox:
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
+        self._members_item_exists = False  # the #relays item is created once per table, not on every heartbeat
 
     @property
     def table_name(self) -> str:
@@ -94,14 +94,7 @@ class DynamoDbOutbox:
     async def pending_in_shard(self, shard: str, *, older_than_seconds: float, limit: int) -> list[PendingEntry]:
         """The oldest unpublished entries of one shard, stored at least `older_than_seconds` ago, oldest first."""
         cutoff = _pending_at(int((time.time() - older_than_seconds) * 1000))
-        response = await self._client.query(
-            TableName=self._table,
-            IndexName=PENDING_INDEX,
-            KeyConditionExpression="#shard = :shard AND pending_at <= :cutoff",
-            ExpressionAttributeNames={"#shard": "shard"},
-            ExpressionAttributeValues=to_item({":shard": shard, ":cutoff": cutoff}),
-            Limit=limit,
-        )
+        response = await self._client.query(**self._shard_query(shard, cutoff=cutoff), Limit=limit)
         return [_entry(from_item(raw)) for raw in response.get("Items", [])]
 
     async def pending(self, *, older_than_seconds: float = 0.0, limit: int = 100) -> list[PendingEntry]:
@@ -115,32 +108,29 @@ class DynamoDbOutbox:
         """How many entries wait in these shards (counted up to `cap`) and the oldest one's age in seconds."""
         count, oldest_ms = 0, None
         for shard in shards:
-            oldest = await self._client.query(
-                TableName=self._table,
-                IndexName=PENDING_INDEX,
-                KeyConditionExpression="#shard = :shard",
-                ExpressionAttributeNames={"#shard": "shard"},
-                ExpressionAttributeValues=to_item({":shard": shard}),
-                ProjectionExpression="stored_at",
-                Limit=1,
-            )
+            oldest = await self._client.query(**self._shard_query(shard), ProjectionExpression="stored_at", Limit=1)
             for raw in oldest.get("Items", []):
                 stored_at = int(from_item(raw)["stored_at"])
                 oldest_ms = stored_at if oldest_ms is None else min(oldest_ms, stored_at)
             paginator = self._client.get_paginator("query")
-            pages = paginator.paginate(
-                TableName=self._table,
-                IndexName=PENDING_INDEX,
-                KeyConditionExpression="#shard = :shard",
-                ExpressionAttributeNames={"#shard": "shard"},
-                ExpressionAttributeValues=to_item({":shard": shard}),
-                Select="COUNT",
-            )
+            pages = paginator.paginate(**self._shard_query(shard), Select="COUNT")
             async for page in pages:
                 count += int(page.get("Count", 0))
                 if count >= cap:
                     return count, _age(oldest_ms)
         return count, _age(oldest_ms)
+
+    def _shard_query(self, shard: str, *, cutoff: str | None = None) -> dict[str, Any]:
+        """A Query of one shard of the pending index, oldest first; up to `cutoff` (a pending_at) if given."""
+        condition = "#shard = :shard" + (" AND pending_at <= :cutoff" if cutoff is not None else "")
+        values = {":shard": shard} | ({":cutoff": cutoff} if cutoff is not None else {})
+        return {
+            "TableName": self._table,
+            "IndexName": PENDING_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#shard": "shard"},
+            "ExpressionAttributeValues": to_item(values),
+        }
 
     async def remove(self, event_ids: Iterable[str]) -> None:
         """Published entries leave the table: nothing grows forever."""
@@ -192,15 +182,18 @@ class DynamoDbOutbox:
         """Say this relay is alive for `ttl_seconds`; returns how many relays are alive (this one included)."""
         now = _now_ms()
         key = to_item({"entry_id": MEMBERS_KEY})
-        try:
-            await self._client.put_item(
-                TableName=self._table,
-                Item=to_item({"entry_id": MEMBERS_KEY, "members": {}}),
-                ConditionExpression="attribute_not_exists(entry_id)",
-            )
-        except ClientError as failure:
-            if not is_condition_failure(failure):
-                raise
+        if not self._members_item_exists:
+            # A nested SET needs the map to exist; DynamoDB cannot create both in one expression.
+            try:
+                await self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item({"entry_id": MEMBERS_KEY, "members": {}}),
+                    ConditionExpression="attribute_not_exists(entry_id)",
+                )
+            except ClientError as failure:
+                if not is_condition_failure(failure):
+                    raise
+            self._members_item_exists = True
         await self._client.update_item(
             TableName=self._table,
             Key=key,

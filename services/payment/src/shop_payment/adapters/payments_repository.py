@@ -10,13 +10,12 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from shop_shared.aws import from_item, is_condition_failure, to_item
+from shop_shared.aws import from_item, is_condition_failure, stable_shard, to_item
 from shop_shared.contracts import EventEnvelope
 from shop_shared.outbox import DynamoDbOutbox
 from shop_shared.outbox.unit_of_work import DynamoDbUnitOfWork, StateChange, TransactionCancelled
@@ -36,7 +35,7 @@ def due_key(when: datetime) -> str:
 
 
 def work_shard(payment_id: str) -> str:
-    return str(int(hashlib.sha256(payment_id.encode()).hexdigest()[:8], 16) % WORK_SHARDS)
+    return stable_shard(payment_id, WORK_SHARDS)
 
 
 def _to_item(payment: Payment, *, due_at: datetime | None, lease_owner: str | None = None) -> dict[str, Any]:

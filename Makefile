@@ -52,11 +52,12 @@ rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one 
 provision: sync ## apply the topology to the running emulators again (idempotent)
 	$(RUN) python -m shop_devtools provision
 
-lint: sync ## ruff lint and format check
+lint: sync ## ruff lint and format check, and the import contracts of the architecture (lint-imports)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-cache
 
-typecheck: sync ## mypy over every package
+typecheck: sync ## strict mypy over every package, AWS clients typed by the types-aiobotocore / boto3-stubs packages
 	$(RUN) mypy shared/src devtools/src services/*/src
 
 test-unit: sync ## only the fast tests (no emulators)
@@ -65,7 +66,7 @@ test-unit: sync ## only the fast tests (no emulators)
 terraform-check: ## offline Terraform checks: fmt, validate and `terraform test` of every module and env, checkov
 	infra/terraform/check.sh
 
-test: lint ## the full suite: lint, unit, integration and end-to-end tests against the real local runtime, then terraform-check
+test: lint typecheck ## the full suite: lint, strict types, unit, integration and end-to-end tests on the real local runtime, terraform-check
 	@$(RUN) pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; exit $$status
 	infra/terraform/check.sh

@@ -126,5 +126,25 @@ async def test_invalid_order_is_rejected_with_a_clear_422(urls: dict[str, str]) 
     async with httpx.AsyncClient(timeout=10) as client:
         response = await client.post(f"{urls['order']}/orders", json={"customer_id": "c-1", "items": []})
     assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "validation_error" and error["details"]
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_error" and problem["details"]
+
+
+@pytest.mark.parametrize("service", ["order", "payment", "loyalty", "notifications", "batch-worker"])
+async def test_every_service_answers_errors_as_problem_details(urls: dict[str, str], service: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{urls[service]}/no-such-path")
+        spec = (await client.get(f"{urls[service]}/openapi.json")).json()
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not Found",
+        "instance": "/no-such-path",
+        "code": "not_found",
+        "details": [],
+    }
+    assert "Problem" in spec["components"]["schemas"]

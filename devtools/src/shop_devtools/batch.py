@@ -6,13 +6,16 @@ import json
 import sys
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from .emulators import aws_environment
 from .runtime import configured_endpoints
 from .supervisor import LOCAL_PREFIX
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 __all__ = ["run_batch"]
 
@@ -36,7 +39,7 @@ def run_batch(request: dict[str, Any], *, timeout: float = 600.0, prefix: str = 
     return 0 if result["status"] == "SUCCEEDED" else 1
 
 
-def execute(sfn: Any, state_machine_name: str, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+def execute(sfn: SFNClient, state_machine_name: str, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
     """Start an execution and wait for it; returns status, timing and the run summary (the output)."""
     machines = {m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]}
     if state_machine_name not in machines:

@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 from shop_shared.topology import DeployedTopology, load_topology
@@ -23,6 +23,9 @@ from shop_shared.topology import DeployedTopology, load_topology
 from .emulators import aws_environment
 from .runtime import configured_endpoints
 from .supervisor import LOCAL_PREFIX
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
 
 __all__ = [
     "PAYMENT_DESTINATION",
@@ -125,7 +128,7 @@ def _names(deployed_or_names: DeployedTopology | PaymentKeyNames) -> PaymentKeyN
     return PaymentKeyNames.of(deployed_or_names)
 
 
-def _send_key(events: Any, names: PaymentKeyNames, key: str, timeout: float) -> str:
+def _send_key(events: EventBridgeClient, names: PaymentKeyNames, key: str, timeout: float) -> str:
     """Update the connection and wait until it is AUTHORIZED again (on AWS it passes through UPDATING)."""
     events.update_connection(
         Name=names.connection_name,
@@ -134,7 +137,7 @@ def _send_key(events: Any, names: PaymentKeyNames, key: str, timeout: float) -> 
     )
     deadline = time.monotonic() + timeout
     while True:
-        state: str = events.describe_connection(Name=names.connection_name)["ConnectionState"]
+        state = events.describe_connection(Name=names.connection_name)["ConnectionState"]
         if state == "AUTHORIZED":
             return state
         if state in {"DEAUTHORIZED", "DEAUTHORIZING"} or time.monotonic() > deadline:

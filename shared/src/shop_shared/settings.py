@@ -29,3 +29,8 @@ class QueueConsumerSettings(ServiceSettings):
         le=20,
         description="SQS long-poll wait. A stop waits out the poll under way; keep it shorter than the shutdown grace.",
     )
+    ecs_agent_uri: str | None = Field(
+        default=None,
+        validation_alias="ECS_AGENT_URI",
+        description="Set by ECS in every task: the agent endpoint for scale-in protection. Unset locally (no-op).",
+    )

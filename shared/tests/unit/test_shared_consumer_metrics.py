@@ -1,9 +1,11 @@
 """The consumer's figures are valid CloudWatch Embedded Metric Format lines on stdout."""
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
+from shop_shared.messaging.backlog import BacklogReporter
 from shop_shared.observability.metrics import ConsumerMetrics
 
 
@@ -44,3 +46,34 @@ async def test_the_backlog_figure_has_queue_depth_and_in_flight(capsys: pytest.C
         3,
         2,
     )
+
+
+class FlakyAttributes:
+    """A queue whose first attribute read fails; `third_read` is set at the third."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.third_read = asyncio.Event()
+
+    async def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+        self.reads += 1
+        if self.reads == 3:
+            self.third_read.set()
+        if self.reads == 1:
+            raise ConnectionError("sqs unreachable")
+        return {"Attributes": {name: "7" for name in AttributeNames}}
+
+
+async def test_a_failed_backlog_read_skips_one_figure_and_the_reporter_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sqs, stop = FlakyAttributes(), asyncio.Event()
+    reporter = BacklogReporter(sqs, "url", ConsumerMetrics("loyalty", "order-events"), lambda: 3, 0.01)
+
+    running = asyncio.create_task(reporter.run(stop))
+    await asyncio.wait_for(sqs.third_read.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+
+    lines = emf_lines(capsys.readouterr().out)
+    assert len(lines) >= 2 and lines[0]["ApproximateNumberOfMessages"] == 7 and lines[0]["InFlight"] == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -11,19 +11,23 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+from shop_shared.composition import Container
 from shop_shared.http import components, create_service_app, serve
 from shop_shared.http import service_app as service_app_module
-from shop_shared.http.service_app import BackgroundLoop
 from shop_shared.settings import ServiceSettings
 
 SETTINGS = ServiceSettings(host="127.0.0.1", port=8080, log_level="INFO", shutdown_grace_seconds=1.0)
 
 
-@dataclass
-class Components:
+@dataclass(kw_only=True)
+class Components(Container):
     greeting: str
-    loops: dict[str, BackgroundLoop] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    on_drain: Callable[[Components, float], Awaitable[None]] | None = None
+
+    async def drain(self, grace_seconds: float) -> None:
+        if self.on_drain is not None:
+            await self.on_drain(self, grace_seconds)
 
 
 def app_for(built: Components, **kwargs: Any) -> FastAPI:
@@ -31,10 +35,7 @@ def app_for(built: Components, **kwargs: Any) -> FastAPI:
         stack.callback(built.events.append, "stack closed")
         return built
 
-    def loops(components: Components) -> Mapping[str, BackgroundLoop]:
-        return components.loops
-
-    app = create_service_app(SETTINGS, title="test-service", build=build, loops=loops, **kwargs)
+    app = create_service_app(SETTINGS, title="test-service", build=build, **kwargs)
 
     @app.get("/greeting")
     async def greeting(components: Annotated[Components, Depends(components)]) -> dict[str, str]:
@@ -53,13 +54,13 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_health_is_ok_while_the_loops_run_and_they_stop_gracefully_on_shutdown() -> None:
-    built = Components("hello")
+    built = Components(greeting="hello")
 
     async def runs_until_stopped(stop: asyncio.Event) -> None:
         await stop.wait()
         built.events.append("loop stopped")
 
-    built.loops = {"consumer": runs_until_stopped}
+    built.background = {"consumer": runs_until_stopped}
     async with running(app_for(built)) as client:
         await asyncio.sleep(0)
         response = await client.get("/health")
@@ -77,7 +78,7 @@ async def test_health_is_503_naming_only_the_loop_that_crashed() -> None:
     async def runs_until_stopped(stop: asyncio.Event) -> None:
         await stop.wait()
 
-    built = Components("hello", loops={"relay": runs_until_stopped, "consumer": crashes})
+    built = Components(greeting="hello", background={"relay": runs_until_stopped, "consumer": crashes})
     async with running(app_for(built)) as client:
         await asyncio.sleep(0)
         response = await client.get("/health")
@@ -87,7 +88,7 @@ async def test_health_is_503_naming_only_the_loop_that_crashed() -> None:
 
 
 async def test_routes_reach_the_components_and_app_state_holds_them() -> None:
-    built = Components("hello")
+    built = Components(greeting="hello")
     app = app_for(built)
     async with running(app) as client:
         response = await client.get("/greeting")
@@ -97,16 +98,17 @@ async def test_routes_reach_the_components_and_app_state_holds_them() -> None:
     assert (response.status_code, response.json()) == (200, {"greeting": "hello"})
 
 
-async def test_shared_error_handlers_are_installed() -> None:
-    async with running(app_for(Components("hello"))) as client:
+async def test_shared_problem_handlers_are_installed() -> None:
+    async with running(app_for(Components(greeting="hello"))) as client:
         response = await client.get("/nowhere")
 
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
 
 
 async def test_drain_runs_before_the_loops_are_asked_to_stop() -> None:
-    built = Components("hello")
+    built = Components(greeting="hello")
     drained: list[float] = []
 
     async def relay(stop: asyncio.Event) -> None:
@@ -120,8 +122,9 @@ async def test_drain_runs_before_the_loops_are_asked_to_stop() -> None:
         built.events.append("drained")
         drained.append(grace_seconds)
 
-    built.loops = {"relay": relay}
-    async with running(app_for(built, drain=drain)):
+    built.background = {"relay": relay}
+    built.on_drain = drain
+    async with running(app_for(built)):
         pass
 
     assert drained == [SETTINGS.shutdown_grace_seconds]
@@ -129,7 +132,7 @@ async def test_drain_runs_before_the_loops_are_asked_to_stop() -> None:
 
 
 async def test_loops_still_get_a_minimum_grace_when_drain_used_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    built = Components("hello")
+    built = Components(greeting="hello")
     graces: list[float] = []
 
     async def drain(_: Components, grace_seconds: float) -> None:
@@ -143,14 +146,15 @@ async def test_loops_still_get_a_minimum_grace_when_drain_used_it_all(monkeypatc
 
     monkeypatch.setattr(service_app_module.BackgroundWorkers, "shutdown", recording_shutdown)
     monkeypatch.setattr(service_app_module, "MIN_LOOP_GRACE_SECONDS", 5.0)
-    async with running(app_for(built, drain=drain)):
+    built.on_drain = drain
+    async with running(app_for(built)):
         pass
 
     assert graces == [5.0]
 
 
 async def test_openapi_documents_both_health_answers() -> None:
-    async with running(app_for(Components("hello"), version="2")) as client:
+    async with running(app_for(Components(greeting="hello"), version="2")) as client:
         spec = (await client.get("/openapi.json")).json()
 
     assert spec["info"] == {"title": "test-service", "version": "2"}

@@ -1,4 +1,4 @@
-"""Per-message outcomes of the SQS consumer: handled messages are deleted, everything else stays."""
+"""Per-message outcomes (dispatch): handled messages are deleted, everything else stays for redelivery or the DLQ."""
 
 import json
 import uuid
@@ -7,6 +7,7 @@ from typing import Any
 
 from shop_shared.contracts import OrderCreated, OrderCreatedLine, new_envelope
 from shop_shared.messaging import SqsEventConsumer
+from shop_shared.messaging.dispatch import Dispatcher
 
 
 class FakeSqs:
@@ -61,3 +62,20 @@ async def test_only_successfully_handled_messages_are_deleted() -> None:
     assert await consumer.poll_once() == 4
     assert handled == ["good"]
     assert sqs.deleted == [good["ReceiptHandle"]]
+
+
+async def test_each_message_comes_to_one_outcome() -> None:
+    async def on_order_created(envelope: Any) -> None:
+        if envelope.data.order_id == "bad":
+            raise RuntimeError("downstream down")
+
+    other_type = json.loads(order_event("x"))
+    other_type["detail"]["metadata"]["event_type"] = other_type["detail-type"] = "order.cancelled"
+    dispatcher = Dispatcher({"order.created": on_order_created})
+
+    outcomes = [
+        await dispatcher.dispatch(message(body))
+        for body in (order_event("good"), order_event("bad"), "{not json", json.dumps(other_type))
+    ]
+
+    assert outcomes == ["succeeded", "failed", "rejected", "rejected"]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from shop_shared.ecs import TaskProtection
+from shop_shared.messaging import service_consumer_options
+from shop_shared.settings import QueueConsumerSettings
 
 if TYPE_CHECKING:
     from conftest import AgentStandIn
@@ -53,19 +55,20 @@ async def test_protection_is_renewed_when_less_than_half_is_left(ecs_agent: "Age
     assert stand_in.bodies == [PROTECT, PROTECT]
 
 
-async def test_the_agent_uri_comes_from_the_ecs_environment(
+async def test_the_agent_uri_comes_from_the_ecs_environment_through_the_settings(
     ecs_agent: "AgentStandIn", monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ECS_AGENT_URI", ecs_agent.uri)
-    protection = TaskProtection()
+    options = service_consumer_options("loyalty", "queue", QueueConsumerSettings(port=8080))
+    protection = options.get("task_protection")
+    assert protection is not None
     await protection.busy()
     await protection.close()
     assert ecs_agent.bodies == [PROTECT, RELEASE]
 
 
-async def test_without_an_agent_uri_nothing_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ECS_AGENT_URI", raising=False)
-    protection = TaskProtection()
+async def test_without_an_agent_uri_nothing_is_called() -> None:
+    protection = TaskProtection(None)
     await protection.busy()
     protection.idle()
     await protection.close()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shop_loyalty.adapters.accounts import account_to_item
 
 from .customers import TierOutlook, generate_accounts
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = ["LoadedCustomers", "load_customers"]
 
@@ -28,7 +31,7 @@ class LoadedCustomers:
 
 
 def load_customers(
-    dynamodb: Any, table: str, count: int, *, seed: int, as_of: str, threads: int = 8, sample_size: int = 200
+    dynamodb: DynamoDBClient, table: str, count: int, *, seed: int, as_of: str, threads: int = 8, sample_size: int = 200
 ) -> LoadedCustomers:
     """Generate and write `count` accounts; `dynamodb` is a thread-safe boto3 client with `threads` connections."""
     outlook = TierOutlook()
@@ -55,7 +58,7 @@ def load_customers(
     return LoadedCustomers(count, time.perf_counter() - started, outlook, sample)
 
 
-def _write_batch(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+def _write_batch(dynamodb: DynamoDBClient, table: str, items: list[dict[str, Any]]) -> None:
     requests: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items]}
     for attempt in range(UNPROCESSED_ROUNDS):
         requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 __all__ = [
     "aws_variables",
@@ -31,7 +35,7 @@ def aws_variables(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def remove_prefixed_resources(dynamodb: Any, sqs: Any, prefix: str) -> None:
+def remove_prefixed_resources(dynamodb: DynamoDBClient, sqs: SQSClient, prefix: str) -> None:
     """Give a reused runtime its memory back: the prefix's tables (moto) and queues (tier events in LocalStack)."""
     for page in dynamodb.get_paginator("list_tables").paginate():
         for name in page.get("TableNames", []):
@@ -41,7 +45,7 @@ def remove_prefixed_resources(dynamodb: Any, sqs: Any, prefix: str) -> None:
         _ignore_missing(sqs.delete_queue, QueueUrl=url)
 
 
-def _ignore_missing(call: Any, **arguments: Any) -> None:
+def _ignore_missing(call: Callable[..., object], **arguments: str) -> None:
     try:
         call(**arguments)
     except ClientError as error:

@@ -6,60 +6,38 @@ the bus is "restored" (relays started against the real one) and the backlog drai
 processes, each round with a fresh backlog. Printed: events/s of each round, the raw PutEvents rate (batches of
 ten, the same concurrency as one relay, the same bus, this run), the ratios, every process's CPU, and whether
 every event arrived exactly once (by event id, through a rule into a queue). Speed is printed, never asserted.
+The parts: outbox_raw (the baseline), outbox_relays (backlog and drains), outbox_capture (exactly-once check).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import boto3
 from botocore.config import Config
-from shop_shared.contracts import EventEnvelope
-from shop_shared.messaging.publisher import PUT_EVENTS_MAX_ENTRIES, to_put_events_entry
-from shop_shared.outbox import OUTBOX_SHARDS, PENDING_INDEX, DynamoDbOutbox
+from shop_shared.outbox import OUTBOX_SHARDS
 from shop_shared.topology import DeployedTopology, load_topology
 
-from shop_devtools.emulators import base_process_env
-from shop_devtools.paths import REPO_ROOT
-from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
 from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
 from shop_devtools.services import SERVICES, SIMULATORS
-from shop_devtools.testing.events import payment_failed_event
 
-from .cpu import CpuMeter
 from .local_aws import aws_variables, remove_prefixed_resources
+from .outbox_capture import capture_queue, exactly_once, receive_until
+from .outbox_raw import raw_put_events
+from .outbox_relays import backlog_while_the_bus_refuses, count_backlog, drain
+from .outbox_shared import RELAY_CONCURRENT_SHARDS, THREADS, Round, say
 
-__all__ = ["main"]
+__all__ = ["main", "parse_args"]
 
 OUTBOX_KEY = "order-outbox"
-THREADS = 8
-RELAY_CONCURRENT_SHARDS = 8
-
-
-@dataclass
-class Round:
-    label: str
-    events: int
-    seconds: float
-    cpu_seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds if self.seconds else 0.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -77,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="outbox-bench-"))
     runtime = reuse_or_start_local_aws(data_dir=work_dir / "localstack", log_dir=work_dir)
     where = "reused the running runtime" if not runtime.started else "own emulators"
-    _say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
+    say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
     ok = False
     try:
         with aws_variables(runtime.env):
@@ -98,9 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def _run(args: argparse.Namespace, runtime: LocalAws, deployed: DeployedTopology, session: Any, work_dir: Path) -> bool:
+def _run(
+    args: argparse.Namespace, runtime: LocalAws, deployed: DeployedTopology, session: boto3.Session, work_dir: Path
+) -> bool:
     config = Config(max_pool_connections=THREADS * 2, retries={"mode": "standard", "max_attempts": 10})
-    dynamodb, events, sqs = (session.client(name, config=config) for name in ("dynamodb", "events", "sqs"))
+    dynamodb = session.client("dynamodb", config=config)
+    events = session.client("events", config=config)
+    sqs = session.client("sqs", config=config)
     # A bus of the benchmark's own with the capture rule only: the shop's rules would fan every event out to
     # three queues, and the figures would measure LocalStack's deliveries rather than the relay.
     table, bus = deployed.name(OUTBOX_KEY), deployed.name("bench-bus")
@@ -108,205 +90,28 @@ def _run(args: argparse.Namespace, runtime: LocalAws, deployed: DeployedTopology
     emulators = {process.label: process.pid for process in runtime.started}
     ok = True
     rounds: list[Round] = []
-    with _capture_queue(sqs, events, bus, deployed.name("bench-capture")) as queue_url:
-        raw = _raw_put_events(events, bus, args.raw_events, emulators)
-        _say(f"raw PutEvents: {raw.events:,} events in {raw.seconds:.1f} s = {raw.rate:,.0f} events/s")
+    with capture_queue(sqs, events, bus, deployed.name("bench-capture")) as queue_url:
+        raw = raw_put_events(events, bus, args.raw_events, emulators)
+        say(f"raw PutEvents: {raw.events:,} events in {raw.seconds:.1f} s = {raw.rate:,.0f} events/s")
         received: Counter[str] = Counter()
-        _receive_until(sqs, queue_url, received, raw.events, deadline=time.perf_counter() + args.timeout)
-        ok &= _exactly_once(sqs, queue_url, received, raw.events, label="raw")
+        receive_until(sqs, queue_url, received, raw.events, deadline=time.perf_counter() + args.timeout)
+        ok &= exactly_once(sqs, queue_url, received, raw.events, label="raw")
         for relays in (1, 2):
-            envelopes = _backlog_while_the_bus_refuses(dynamodb, table, args.entries, runtime, work_dir)
+            envelopes = backlog_while_the_bus_refuses(dynamodb, table, args.entries, runtime, work_dir)
             received = Counter()
-            result = _drain(
+            result = drain(
                 relays, table, bus, runtime, work_dir, emulators, args.timeout, received, sqs, queue_url, len(envelopes)
             )
-            _say(f"{result.label}: {result.events:,} events in {result.seconds:.1f} s = {result.rate:,.0f} events/s")
+            say(f"{result.label}: {result.events:,} events in {result.seconds:.1f} s = {result.rate:,.0f} events/s")
             rounds.append(result)
-            ok &= _exactly_once(sqs, queue_url, received, len(envelopes), label=result.label)
-            waiting = _backlog(dynamodb, table)
+            ok &= exactly_once(sqs, queue_url, received, len(envelopes), label=result.label)
+            waiting = count_backlog(dynamodb, table)
             if waiting:
-                _say(f"{result.label}: {waiting:,} entries still in the outbox after every event arrived")
+                say(f"{result.label}: {waiting:,} entries still in the outbox after every event arrived")
                 ok = False
     events.delete_event_bus(Name=bus)
     print(_report(args, raw, rounds), flush=True)
     return ok
-
-
-def _raw_put_events(events: Any, bus: str, count: int, emulators: dict[str, int]) -> Round:
-    """PutEvents in batches of ten from as many threads as one relay drains shards at once."""
-    batches = [
-        [payment_failed_event("bench-raw", customer_id="c-bench") for _ in range(PUT_EVENTS_MAX_ENTRIES)]
-        for _ in range(count // 10)
-    ]
-
-    def put(batch: list[EventEnvelope[Any]]) -> None:
-        response = events.put_events(Entries=[to_put_events_entry(envelope, bus) for envelope in batch])
-        if response.get("FailedEntryCount"):
-            raise RuntimeError(f"raw PutEvents refused {response['FailedEntryCount']} entries")
-
-    meter = CpuMeter(emulators)
-    meter.start()
-    began = time.perf_counter()
-    with ThreadPoolExecutor(RELAY_CONCURRENT_SHARDS) as pool:
-        list(pool.map(put, batches))
-    seconds = time.perf_counter() - began
-    return Round("raw PutEvents", len(batches) * 10, seconds, meter.stop())
-
-
-def _backlog_while_the_bus_refuses(
-    dynamodb: Any, table: str, count: int, runtime: LocalAws, work_dir: Path
-) -> list[EventEnvelope[Any]]:
-    """A relay runs against a bus that does not exist while the backlog is written: it keeps failing and
-    backing off, and every entry stays in the outbox."""
-    # EventBridge unreachable: every PutEvents fails. (LocalStack accepts PutEvents to a bus that does not
-    # exist, so a wrong bus name would not do.)
-    refusing = _start_relay(
-        table, "bench-bus-unreachable", runtime, work_dir, "refused", events_endpoint=f"http://127.0.0.1:{free_port()}"
-    )
-    try:
-        run_id = str(uuid.uuid4())
-        envelopes = [payment_failed_event(run_id, customer_id="c-bench") for _ in range(count)]
-        writer = DynamoDbOutbox(dynamodb, table)
-        chunks = [envelopes[start : start + 25] for start in range(0, count, 25)]
-
-        def write(chunk: list[EventEnvelope[Any]]) -> None:
-            requests: dict[str, Any] = {
-                table: [{"PutRequest": {"Item": writer.put_entry(e)["Put"]["Item"]}} for e in chunk]
-            }
-            while requests:
-                requests = dynamodb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
-
-        began = time.perf_counter()
-        with ThreadPoolExecutor(THREADS) as pool:
-            list(pool.map(write, chunks))
-        waiting = _backlog(dynamodb, table)
-        _say(f"wrote {count:,} entries in {time.perf_counter() - began:.1f} s while the bus refused: {waiting:,} wait")
-        if waiting != count:
-            raise RuntimeError(f"{count - waiting} entries left the outbox although the bus refused every publish")
-        return envelopes
-    finally:
-        stop_all([refusing])
-
-
-def _drain(
-    relays: int,
-    table: str,
-    bus: str,
-    runtime: LocalAws,
-    work_dir: Path,
-    emulators: dict[str, int],
-    timeout: float,
-    received: Counter[str],
-    sqs: Any,
-    queue_url: str,
-    expected: int,
-) -> Round:
-    """Start the relays and time until every event has reached the capture queue. Completion is read from the
-    queue, not the table: on moto every query reads the whole table, so polling the backlog would make the
-    benchmark's own reads what the emulator spends its CPU on."""
-    label = f"{relays} relay process{'es' if relays > 1 else ''}"
-    began = time.perf_counter()
-    processes = [_start_relay(table, bus, runtime, work_dir, f"{relays}-{number}") for number in range(relays)]
-    meter = CpuMeter(emulators | {f"relay-{number}": p.pid for number, p in enumerate(processes)})
-    meter.start()
-    try:
-        _receive_until(sqs, queue_url, received, expected, deadline=began + timeout, alive=processes)
-        seconds = time.perf_counter() - began
-        return Round(label, expected, seconds, meter.stop())
-    finally:
-        stop_all(processes)
-
-
-def _start_relay(
-    table: str, bus: str, runtime: LocalAws, work_dir: Path, name: str, *, events_endpoint: str | None = None
-) -> ManagedProcess:
-    env = {
-        **base_process_env(),
-        **runtime.env,
-        **({"AWS_ENDPOINT_URL_EVENTBRIDGE": events_endpoint} if events_endpoint else {}),
-        "BENCH_OUTBOX_TABLE": table,
-        "BENCH_EVENT_BUS": bus,
-        "BENCH_CONCURRENT_SHARDS": str(RELAY_CONCURRENT_SHARDS),
-    }
-    command = [sys.executable, "-m", "shop_devtools.benchmarks.outbox_relay_process"]
-    return ManagedProcess(f"relay-{name}", command, env=env, cwd=REPO_ROOT, log_file=work_dir / f"relay-{name}.log")
-
-
-def _backlog(dynamodb: Any, table: str) -> int:
-    total = 0
-    for shard in range(OUTBOX_SHARDS):
-        pages = dynamodb.get_paginator("query").paginate(
-            TableName=table,
-            IndexName=PENDING_INDEX,
-            KeyConditionExpression="#shard = :shard",
-            ExpressionAttributeNames={"#shard": "shard"},
-            ExpressionAttributeValues={":shard": {"S": str(shard)}},
-            Select="COUNT",
-        )
-        total += sum(int(page["Count"]) for page in pages)
-    return total
-
-
-@contextmanager
-def _capture_queue(sqs: Any, events: Any, bus: str, name: str) -> Iterator[str]:
-    """A rule sending every benchmark event of the bus to a fresh queue; both deleted afterwards."""
-    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-    try:
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        pattern = {"source": ["shop.payment"], "detail": {"data": {"customer_id": ["c-bench"]}}}
-        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
-        try:
-            events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "capture", "Arn": arn}])
-            yield url
-        finally:
-            events.remove_targets(Rule=name, EventBusName=bus, Ids=["capture"])
-            events.delete_rule(Name=name, EventBusName=bus)
-    finally:
-        sqs.delete_queue(QueueUrl=url)
-
-
-def _receive_once(sqs: Any, queue_url: str, received: Counter[str]) -> int:
-    response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-    messages = response.get("Messages", [])
-    for message in messages:
-        received[json.loads(message["Body"])["detail"]["metadata"]["event_id"]] += 1
-    if messages:
-        sqs.delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
-        )
-    return len(messages)
-
-
-def _receive_until(
-    sqs: Any,
-    queue_url: str,
-    received: Counter[str],
-    expected: int,
-    *,
-    deadline: float,
-    alive: list[ManagedProcess] | None = None,
-) -> None:
-    """Receive from several threads until `expected` distinct events arrived."""
-    with ThreadPoolExecutor(THREADS) as pool:
-        while len(received) < expected:
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"only {len(received):,} of {expected:,} events arrived in time")
-            if alive and not all(process.running() for process in alive):
-                raise RuntimeError("a relay process died; see its log")
-            list(pool.map(lambda _: _receive_once(sqs, queue_url, received), range(THREADS)))
-
-
-def _exactly_once(sqs: Any, queue_url: str, received: Counter[str], expected: int, *, label: str) -> bool:
-    """Listen until nothing more comes for a few seconds, then count duplicates and misses."""
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < 5.0:
-        if _receive_once(sqs, queue_url, received):
-            quiet_since = time.monotonic()
-    duplicates = sum(received.values()) - len(received)
-    missing = max(0, expected - len(received))
-    _say(f"{label}: {len(received):,} of {expected:,} events arrived, {duplicates} duplicate(s), {missing} missing")
-    return missing == 0 and duplicates == 0 and len(received) == expected
 
 
 def _report(args: argparse.Namespace, raw: Round, rounds: list[Round]) -> str:
@@ -332,7 +137,3 @@ def _report(args: argparse.Namespace, raw: Round, rounds: list[Round]) -> str:
         "(2 cores: when LocalStack and moto keep about 1.3 cores busy, they are)."
     )
     return "\n".join(lines)
-
-
-def _say(message: str) -> None:
-    print(f"bench-outbox | {message}", flush=True)

@@ -16,7 +16,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -36,6 +36,10 @@ from .loading import LoadedCustomers, load_customers
 from .local_aws import aws_variables, remove_prefixed_resources
 from .report import BenchmarkReport, format_report
 from .verification import count_events, run_checks, sample_mismatches
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 __all__ = ["main", "parse_args"]
 
@@ -169,8 +173,8 @@ def _report(
     loaded: LoadedCustomers,
     result: dict[str, Any],
     cpu_seconds: dict[str, float],
-    dynamodb: Any,
-    sqs: Any,
+    dynamodb: DynamoDBClient,
+    sqs: SQSClient,
     deployed: DeployedTopology,
     as_of: str,
 ) -> bool:

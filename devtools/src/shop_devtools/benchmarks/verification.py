@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shop_batch_worker.domain import RunSummary
 from shop_loyalty.adapters.accounts import account_from_item
 from shop_shared.aws import to_item
 
+from shop_devtools.testing.events import QUEUE_COUNTERS
+
 from .loading import LoadedCustomers
 from .report import Check
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 __all__ = ["EventTally", "count_events", "run_checks", "sample_mismatches"]
 
@@ -18,7 +24,9 @@ SETTLE_SECONDS = 2.0  # the queue depth must stay the same this long (EventBridg
 SETTLE_TIMEOUT = 30.0
 
 
-def sample_mismatches(dynamodb: Any, table: str, sample: dict[str, tuple[str, str]], as_of: str) -> list[str]:
+def sample_mismatches(
+    dynamodb: DynamoDBClient, table: str, sample: dict[str, tuple[str, str]], as_of: str
+) -> list[str]:
     """Customers of the sample whose stored tier is not the expected one; a changed tier must be as of `as_of`.
 
     The run writes only the accounts whose tier changes, so an unchanged one keeps last month's `tier_as_of`.
@@ -44,13 +52,12 @@ class EventTally:
         self.in_outbox = in_outbox
 
 
-def count_events(sqs: Any, queue_url: str, dynamodb: Any, outbox_table: str) -> EventTally:
-    attributes = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+def count_events(sqs: SQSClient, queue_url: str, dynamodb: DynamoDBClient, outbox_table: str) -> EventTally:
     deadline = time.monotonic() + SETTLE_TIMEOUT
     last, stable_since = -1, time.monotonic()
     while True:
-        values = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=attributes)["Attributes"]
-        queued = sum(int(values.get(name, 0)) for name in attributes)
+        values = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(QUEUE_COUNTERS))["Attributes"]
+        queued = sum(int(values.get(name, "0")) for name in QUEUE_COUNTERS)
         if queued != last:
             last, stable_since = queued, time.monotonic()
         elif time.monotonic() - stable_since >= SETTLE_SECONDS or time.monotonic() > deadline:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .common import Outcome
+
 __all__ = ["ProvisioningReport"]
 
 
@@ -13,7 +15,7 @@ class ProvisioningReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
 
-    def record(self, kind: str, name: str, outcome: str) -> None:
+    def record(self, kind: str, name: str, outcome: Outcome) -> None:
         {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}[outcome].append(
             f"{kind}:{name}"
         )

@@ -10,11 +10,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aioboto3
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
 from shop_shared.messaging import envelope_from_sqs_body
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
 
 __all__ = [
     "EventCapture",
@@ -26,13 +29,14 @@ __all__ = [
     "wait_until_drained",
 ]
 
-QUEUE_COUNTERS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+QueueCounter = Literal["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+QUEUE_COUNTERS: tuple[QueueCounter, ...] = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
 
 
 class EventCapture:
     """What a capture queue received: every copy in `received` (envelopes) and `bodies` (raw SQS bodies)."""
 
-    def __init__(self, sqs: Any, queue_url: str) -> None:
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self.received: list[EventEnvelope[Any]] = []
@@ -152,7 +156,7 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-async def wait_until_drained(sqs: Any, queue_url: str, *, timeout: float = 20.0) -> None:
+async def wait_until_drained(sqs: SQSClient, queue_url: str, *, timeout: float = 20.0) -> None:
     """Until nothing waits in the queue or is in flight: every message was handled and deleted."""
     deadline = time.monotonic() + timeout
     while True:

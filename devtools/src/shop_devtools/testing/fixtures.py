@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import aioboto3
 import boto3
@@ -32,6 +32,13 @@ from shop_devtools.services import (
 )
 from shop_devtools.testing.containers import selected_runtime, start_container_aws
 
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_events import EventBridgeClient
+    from types_aiobotocore_kms import KMSClient
+    from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_stepfunctions import SFNClient
+
 StartService = Callable[..., ManagedProcess]
 
 
@@ -39,11 +46,11 @@ StartService = Callable[..., ManagedProcess]
 class AwsClients:
     """aioboto3 clients on the emulators, for what a test sets up and checks itself."""
 
-    dynamodb: Any
-    events: Any
-    kms: Any
-    sqs: Any
-    stepfunctions: Any
+    dynamodb: DynamoDBClient
+    events: EventBridgeClient
+    kms: KMSClient
+    sqs: SQSClient
+    stepfunctions: SFNClient
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from shop_batch_worker.settings import BatchSettings
 
 
 def main() -> None:
-    settings = BatchSettings()  # type: ignore[call-arg]  # required fields come from the environment
+    settings = BatchSettings()
     serve(create_app, settings, "batch-worker")
 
 

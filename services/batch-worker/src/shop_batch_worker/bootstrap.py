@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import aioboto3
-from shop_loyalty.adapters import DynamoDbAccounts
+from shop_loyalty.tiers import DynamoDbAccounts
+from shop_shared.activity import ActivityWorkerPool
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
+from shop_shared.composition import Container, utc_now
+from shop_shared.lifecycle import SHUTDOWN_MARGIN_SECONDS
 from shop_shared.messaging import EventBridgePublisher
 from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
-from shop_batch_worker.entrypoints.worker import build_worker_pool, task_handlers
+from shop_batch_worker.entrypoints.worker import task_handlers
 from shop_batch_worker.settings import BatchSettings
 
-__all__ = ["BatchComponents", "Bootstrapper", "bootstrap", "utc_now"]
-
-Loop = Callable[[asyncio.Event], Awaitable[None]]
+__all__ = ["BatchWorkerContainer", "bootstrap"]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(kw_only=True)
+class BatchWorkerContainer(Container):
+    """The batch worker serves no route but /health: its `background` is the activity pool and the outbox sweep."""
 
 
-@dataclass
-class BatchComponents:
-    """The loops the service runs in the background: the activity worker pool and the outbox sweep."""
-
-    loops: dict[str, Loop] = field(default_factory=dict)
-
-
-Bootstrapper = Callable[[BatchSettings, AsyncExitStack], Awaitable[BatchComponents]]
-
-
-async def bootstrap(settings: BatchSettings, stack: AsyncExitStack) -> BatchComponents:
+async def bootstrap(settings: BatchSettings, stack: AsyncExitStack) -> BatchWorkerContainer:
     session = aioboto3.Session(region_name=settings.aws_region)
     # Every running task may have `max_parallel_writes` transactions in flight.
     dynamodb = await open_client(
@@ -60,5 +49,14 @@ async def bootstrap(settings: BatchSettings, stack: AsyncExitStack) -> BatchComp
         default_chunk_size=settings.default_chunk_size,
         max_parallel_writes=settings.max_parallel_writes,
     )
-    pool = build_worker_pool(sfn, settings, handlers)
-    return BatchComponents(loops={"activity-workers": pool.run, "outbox-relay": relay.run})
+    pool = ActivityWorkerPool(
+        sfn,
+        settings.activity_arn,
+        handlers,
+        worker_name=settings.worker_name,
+        max_concurrent_tasks=settings.max_concurrent_tasks,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+        # What is unfinished then is failed back to Step Functions, inside the service's own grace.
+        shutdown_grace_seconds=max(0.0, settings.shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
+    )
+    return BatchWorkerContainer(clock=utc_now, background={"activity-workers": pool.run, "outbox-relay": relay.run})

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
-from shop_loyalty.domain import LoyaltyAccount, TierChange
-from shop_loyalty.ports import AccountRepository, UnitOfWork
+from shop_loyalty.tiers import AccountRepository, ConcurrentUpdate, UnitOfWork
+from shop_loyalty.tiers.rules import LoyaltyAccount, TierChange
+from shop_shared.composition import Clock
 from shop_shared.outbox.unit_of_work import TransactionCancelled
 
 from shop_batch_worker.domain import (
@@ -29,17 +29,13 @@ from shop_batch_worker.domain import (
 )
 from shop_batch_worker.ports import TierRunUnitOfWork
 
-__all__ = ["ConcurrentUpdate", "plan_chunks", "recompute_tiers", "summarise_run"]
+__all__ = ["plan_chunks", "recompute_tiers", "summarise_run"]
 
 logger = logging.getLogger(__name__)
 
 SAVE_MAX_ATTEMPTS = 5
 SCAN_PAGE_SIZE = 250
 PHASES = ("read", "compute", "write", "publish")
-
-
-class ConcurrentUpdate(Exception):
-    """An account kept changing under the run (credits racing the save) beyond the retries."""
 
 
 async def plan_chunks(task: PlanChunksTask, *, accounts: AccountRepository, default_chunk_size: int) -> RunPlan:
@@ -50,7 +46,7 @@ async def plan_chunks(task: PlanChunksTask, *, accounts: AccountRepository, defa
     return plan
 
 
-async def summarise_run(task: SummariseRunTask, *, clock: Callable[[], datetime]) -> RunSummary:
+async def summarise_run(task: SummariseRunTask, *, clock: Clock) -> RunSummary:
     summary = summarise(task.as_of, task.started_at, clock(), task.chunk_results)
     logger.info("run summarised", extra=summary.model_dump(exclude={"failed_chunks"}))
     return summary
@@ -202,4 +198,5 @@ async def _save_change(
         if fresh_change is None or already:
             return fresh_change, 0
         account, change = fresh, fresh_change
+    # Loyalty's own error for a write that keeps losing races: the state machine retries the chunk.
     raise ConcurrentUpdate(f"account {account.customer_id} kept changing; the chunk will be retried")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from shop_loyalty.ports import UnitOfWork
+from shop_loyalty.tiers import UnitOfWork
 
 __all__ = ["TierRunUnitOfWork"]
 

@@ -14,8 +14,8 @@ from shop_batch_worker.domain import tier_changed_event_id
 from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import EventCapture
 from shop_devtools.testing.fixtures import AwsClients
-from shop_loyalty.adapters import DynamoDbAccounts
-from shop_loyalty.domain import LoyaltyAccount, month_of, shift_month
+from shop_loyalty.tiers import DynamoDbAccounts
+from shop_loyalty.tiers.rules import LoyaltyAccount, month_of, shift_month
 from shop_shared.contracts import EventEnvelope
 from shop_shared.outbox import DynamoDbUnitOfWork
 from shop_shared.topology import DeployedTopology

@@ -24,8 +24,8 @@ from shop_batch_worker.domain import tier_changed_event_id
 from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import EventCapture
 from shop_devtools.testing.fixtures import AwsClients, StartService, free_port
-from shop_loyalty.adapters import DynamoDbAccounts
-from shop_loyalty.domain import LoyaltyAccount, month_of
+from shop_loyalty.tiers import DynamoDbAccounts
+from shop_loyalty.tiers.rules import LoyaltyAccount, month_of
 from shop_shared.topology import DeployedTopology, Topology, load_topology
 
 pytestmark = pytest.mark.integration

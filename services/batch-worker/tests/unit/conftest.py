@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryOutbox, InMemoryUnitOfWork
 from shop_shared.contracts import EventEnvelope
+
+from tests.fakes.loyalty import InMemoryLoyalty, InMemoryOutbox, InMemoryUnitOfWork
 
 
 class RecordingPublisher:

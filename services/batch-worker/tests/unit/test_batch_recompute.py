@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from shop_batch_worker.domain import RecomputeTiersTask, tier_changed_event_id
-from shop_batch_worker.handlers import ConcurrentUpdate, recompute_tiers
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryLoyalty, InMemoryOutbox, InMemoryUnitOfWork
-from shop_loyalty.domain import LoyaltyAccount
+from shop_batch_worker.handlers import recompute_tiers
+from shop_loyalty.tiers import ConcurrentUpdate
+from shop_loyalty.tiers.rules import LoyaltyAccount
+
+from tests.fakes.loyalty import InMemoryAccounts, InMemoryLoyalty, InMemoryOutbox, InMemoryUnitOfWork
 
 AT = datetime(2025, 3, 14, tzinfo=UTC)
 TASK = RecomputeTiersTask(task="recompute_tiers", segment=0, total_segments=1, as_of="2025-03", run_id="run-1")

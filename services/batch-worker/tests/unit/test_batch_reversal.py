@@ -8,9 +8,10 @@ from typing import Any
 
 from shop_batch_worker.domain import RecomputeTiersTask
 from shop_batch_worker.handlers import recompute_tiers
-from shop_loyalty.adapters.memory import InMemoryLoyalty
 from shop_loyalty.handlers import ReversalOutcome, credit_order_points, reverse_order_points
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
+
+from tests.fakes.loyalty import InMemoryLoyalty
 
 MARCH = datetime(2025, 3, 14, 12, tzinfo=UTC)
 

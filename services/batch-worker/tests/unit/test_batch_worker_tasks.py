@@ -7,19 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shop_batch_worker.entrypoints.worker import build_worker_pool, task_handlers
-from shop_batch_worker.settings import BatchSettings
-from shop_loyalty.adapters.memory import InMemoryLoyalty
-from shop_loyalty.domain import LoyaltyAccount
+from shop_batch_worker.entrypoints.worker import task_handlers
+from shop_loyalty.tiers.rules import LoyaltyAccount
+from shop_shared.activity import ActivityWorkerPool
+
+from tests.fakes.loyalty import InMemoryLoyalty
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
-SETTINGS = BatchSettings(
-    activity_arn="arn:aws:states:us-east-1:000000000000:activity:tiers",
-    event_bus_name="bus",
-    accounts_table="accounts",
-    outbox_table="outbox",
-    heartbeat_interval_seconds=1,
-)
+ACTIVITY_ARN = "arn:aws:states:us-east-1:000000000000:activity:tiers"
 
 
 class RecordingStepFunctions:
@@ -53,7 +48,7 @@ def pool(sfn: RecordingStepFunctions, loyalty: InMemoryLoyalty, unit_of_work: An
         default_chunk_size=3,
         max_parallel_writes=2,
     )
-    return build_worker_pool(sfn, SETTINGS, handlers)
+    return ActivityWorkerPool(sfn, ACTIVITY_ARN, handlers, worker_name="test-worker", heartbeat_interval_seconds=1)
 
 
 async def test_a_whole_run_through_the_task_handlers(pool: Any, sfn: RecordingStepFunctions) -> None:

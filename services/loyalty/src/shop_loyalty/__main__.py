@@ -9,7 +9,7 @@ from shop_loyalty.settings import LoyaltySettings
 
 
 def main() -> None:
-    settings = LoyaltySettings()  # type: ignore[call-arg]  # required fields come from the environment
+    settings = LoyaltySettings()
     serve(create_app, settings, "loyalty")
 
 

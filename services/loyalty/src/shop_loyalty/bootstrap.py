@@ -1,17 +1,15 @@
-"""The composition root: opens the AWS clients and wires adapters, handlers and the consumer."""
+"""The composition root: opens the AWS and partner clients and wires adapters, handlers and the consumer."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import aioboto3
 import httpx
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
-from shop_shared.messaging import service_consumer_options
+from shop_shared.composition import Container, utc_now
+from shop_shared.messaging import SqsEventConsumer, service_consumer_options
 from shop_shared.outbox import DynamoDbUnitOfWork
 
 from shop_loyalty.adapters import (
@@ -20,32 +18,21 @@ from shop_loyalty.adapters import (
     DynamoDbPartnerNotes,
     HttpLoyaltyPartner,
 )
-from shop_loyalty.entrypoints.worker import build_consumer, event_handlers
+from shop_loyalty.entrypoints.worker import event_handlers
 from shop_loyalty.ports import AccountRepository
 from shop_loyalty.settings import LoyaltySettings
 
-__all__ = ["Bootstrapper", "LoyaltyComponents", "bootstrap", "utc_now"]
-
-Loop = Callable[[asyncio.Event], Awaitable[None]]
+__all__ = ["LoyaltyContainer", "bootstrap"]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class LoyaltyComponents:
-    """What the entry points use: the accounts for the read side and the loops to run in the background."""
+@dataclass(kw_only=True)
+class LoyaltyContainer(Container):
+    """What the entry points use: the accounts for the read side; the order-events consumer runs in `background`."""
 
     accounts: AccountRepository
-    clock: Callable[[], datetime] = utc_now
-    loops: dict[str, Loop] = field(default_factory=dict)
 
 
-Bootstrapper = Callable[[LoyaltySettings, AsyncExitStack], Awaitable[LoyaltyComponents]]
-
-
-async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> LoyaltyComponents:
+async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> LoyaltyContainer:
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
@@ -74,5 +61,5 @@ async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> Loyalty
         credit_max_attempts=settings.credit_max_attempts,
     )
     options = service_consumer_options("loyalty", settings.order_events_queue, settings)
-    consumer = build_consumer(sqs, queue_url, handlers, **options)
-    return LoyaltyComponents(accounts=accounts, clock=utc_now, loops={"order-events-consumer": consumer.run})
+    consumer = SqsEventConsumer(sqs, queue_url, handlers, **options)
+    return LoyaltyContainer(accounts=accounts, clock=utc_now, background={"order-events-consumer": consumer.run})

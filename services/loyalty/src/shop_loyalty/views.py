@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from pydantic import BaseModel
+from shop_shared.composition import Clock
 from shop_shared.contracts import LoyaltyTier
 
 from shop_loyalty.domain import Credit, Reversal, month_of, qualifying_points
@@ -25,9 +23,7 @@ class LoyaltySummary(BaseModel):
     recent_reversals: list[Reversal]
 
 
-async def loyalty_summary(
-    customer_id: str, accounts: AccountRepository, clock: Callable[[], datetime]
-) -> LoyaltySummary | None:
+async def loyalty_summary(customer_id: str, accounts: AccountRepository, clock: Clock) -> LoyaltySummary | None:
     """The account as the customer sees it, with the points qualifying in the current month; None if unknown."""
     account = await accounts.get(customer_id)
     if account is None:

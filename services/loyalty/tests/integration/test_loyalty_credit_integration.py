@@ -76,4 +76,5 @@ async def test_unknown_customer_is_a_404(loyalty_service: ManagedProcess, servic
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_ports['loyalty']}", timeout=5) as client:
         response = await _loyalty(client, f"customer-{uuid.uuid4()}")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"

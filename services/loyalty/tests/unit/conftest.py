@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryLoyalty
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
+
+from tests.fakes.loyalty import InMemoryLoyalty
 
 OrderEvent = Callable[..., EventEnvelope[Any]]
 

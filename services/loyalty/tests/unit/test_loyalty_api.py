@@ -1,35 +1,55 @@
-"""The HTTP API with in-memory accounts: the account view, the error shape and the health check."""
+"""The HTTP API with in-memory accounts: the account view, errors as RFC 9457 problems and the health check."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from shop_loyalty.adapters.memory import InMemoryAccounts, InMemoryTables
-from shop_loyalty.bootstrap import LoyaltyComponents
+from botocore.exceptions import ClientError
+from shop_devtools.testing.problems import problem_of
+from shop_loyalty.bootstrap import LoyaltyContainer
 from shop_loyalty.domain import LoyaltyAccount
 from shop_loyalty.entrypoints.api import create_app
+from shop_loyalty.ports import AccountRepository
 from shop_loyalty.settings import LoyaltySettings
+from shop_shared.composition import BackgroundLoop
+from shop_shared.exceptions import DependencyUnavailable
+
+from tests.fakes.loyalty import InMemoryAccounts, InMemoryTables
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
 SETTINGS = LoyaltySettings(order_events_queue="q", accounts_table="a", ledger_table="l", shutdown_grace_seconds=1)
-Loop = Callable[[asyncio.Event], Awaitable[None]]
+PROBLEM = "application/problem+json"
 
 
 @asynccontextmanager
-async def _client(accounts: InMemoryAccounts, loops: dict[str, Loop] | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    async def fake_bootstrap(_: LoyaltySettings, __: AsyncExitStack) -> LoyaltyComponents:
-        return LoyaltyComponents(accounts=accounts, clock=lambda: NOW, loops=loops or {})
+async def _client(
+    accounts: AccountRepository, loops: dict[str, BackgroundLoop] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    async def fake_bootstrap(_: LoyaltySettings, __: AsyncExitStack) -> LoyaltyContainer:
+        return LoyaltyContainer(accounts=accounts, clock=lambda: NOW, background=loops or {})
 
-    app = create_app(SETTINGS, fake_bootstrap)
+    app = create_app(SETTINGS, build=fake_bootstrap)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        # The 500 handler answers, then Starlette re-raises to the server: the client must not re-raise it.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://loyalty") as client:
             yield client
+
+
+class BrokenAccounts(InMemoryAccounts):
+    """Accounts whose every read fails with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(InMemoryTables())
+        self.error = error
+
+    async def get(self, customer_id: str) -> LoyaltyAccount | None:
+        raise self.error
 
 
 @pytest.fixture
@@ -63,19 +83,67 @@ async def test_get_loyalty_shows_balance_tier_qualifying_points_and_reversals(ac
     }
 
 
-async def test_unknown_customer_is_a_404_in_the_shared_error_shape(accounts: InMemoryAccounts) -> None:
+async def test_unknown_customer_is_a_404_problem(accounts: InMemoryAccounts) -> None:
     async with _client(accounts) as client:
         response = await client.get("/customers/nobody/loyalty")
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
-    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert problem_of(response) == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No loyalty account for customer nobody.",
+        "instance": "/customers/nobody/loyalty",
+        "code": "not_found",
+        "details": [],
+    }
 
 
-async def test_too_long_customer_id_is_a_422(accounts: InMemoryAccounts) -> None:
+async def test_too_long_customer_id_is_a_422_problem_naming_the_field(accounts: InMemoryAccounts) -> None:
     async with _client(accounts) as client:
         response = await client.get(f"/customers/{'x' * 129}/loyalty")
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    body = problem_of(response)
+    assert body["code"] == "validation_error"
+    assert [detail["field"] for detail in body["details"]] == ["path.customer_id"]
+
+
+async def test_an_unexpected_error_is_a_500_problem_that_tells_nothing_of_it() -> None:
+    async with _client(BrokenAccounts(RuntimeError("secret internals"))) as client:
+        response = await client.get("/customers/c1/loyalty")
+    assert response.status_code == 500
+    body = problem_of(response)
+    assert body["code"] == "internal_error"
+    assert "secret" not in response.text
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        DependencyUnavailable("DynamoDB"),
+        # What DynamoDbAccounts raises when the table is throttled: the shared handler maps it too.
+        ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "GetItem"),
+    ],
+    ids=["dependency-unavailable", "dynamodb-throttled"],
+)
+async def test_an_unavailable_accounts_table_is_a_503_problem_with_retry_after(outage: Exception) -> None:
+    async with _client(BrokenAccounts(outage)) as client:
+        response = await client.get("/customers/c1/loyalty")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert problem_of(response)["code"] == "unavailable"
+
+
+async def test_the_openapi_document_declares_every_error_as_a_problem(accounts: InMemoryAccounts) -> None:
+    async with _client(accounts) as client:
+        document = (await client.get("/openapi.json")).json()
+    responses = document["paths"]["/customers/{customer_id}/loyalty"]["get"]["responses"]
+    errors = {status: response for status, response in responses.items() if int(status) >= 400}
+    assert set(errors) == {"404", "422", "503"}
+    for response in errors.values():
+        assert response["content"] == {PROBLEM: response["content"][PROBLEM]}
+        assert response["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "no_account" in errors["404"]["content"][PROBLEM]["examples"]
+    assert "Problem" in document["components"]["schemas"]
 
 
 async def test_health_is_ok_while_the_loops_run(accounts: InMemoryAccounts) -> None:

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters.memory import InMemoryLoyalty, InMemoryUnitOfWork
 from shop_loyalty.domain import LoyaltyAccount
-from shop_loyalty.handlers import ConcurrentUpdate, CreditOutcome, credit_order_points
+from shop_loyalty.exceptions import ConcurrentUpdate
+from shop_loyalty.handlers import CreditOutcome, credit_order_points
+
+from tests.fakes.loyalty import InMemoryLoyalty, InMemoryUnitOfWork
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
 OrderEvent = Callable[..., Any]  # the `order_created` fixture

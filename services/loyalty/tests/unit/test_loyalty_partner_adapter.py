@@ -8,7 +8,8 @@ import uuid
 import httpx
 import pytest
 from shop_devtools.loyalty_partner_sim import PartnerSimSettings, create_app
-from shop_loyalty.adapters import HttpLoyaltyPartner, PartnerRejected, PartnerUnavailable
+from shop_loyalty.adapters import HttpLoyaltyPartner
+from shop_loyalty.exceptions import PartnerRejected, PartnerUnavailable
 
 
 def _partner(max_attempts: int, **settings: object) -> tuple[HttpLoyaltyPartner, httpx.AsyncClient]:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from shop_loyalty.adapters import PartnerUnavailable
-from shop_loyalty.adapters.memory import InMemoryLoyalty
+from shop_loyalty.exceptions import PartnerUnavailable
 from shop_loyalty.handlers import credit_order_and_tell_partner
+
+from tests.fakes.loyalty import InMemoryLoyalty
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
 OrderEvent = Callable[..., Any]  # the `order_created` fixture

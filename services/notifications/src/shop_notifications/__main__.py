@@ -9,7 +9,7 @@ from shop_notifications.settings import NotificationsSettings
 
 
 def main() -> None:
-    settings = NotificationsSettings()  # type: ignore[call-arg]  # required fields come from the environment
+    settings = NotificationsSettings()
     serve(create_app, settings, "notifications")
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, overload
 
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
-from shop_shared.messaging import service_consumer_options
+from shop_shared.composition import Container
+from shop_shared.contracts import Channel
+from shop_shared.messaging import SqsEventConsumer, service_consumer_options
 
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
@@ -18,25 +18,26 @@ from shop_notifications.adapters.email import SesEmailSender
 from shop_notifications.adapters.metrics import EmfDeliveryMetrics
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
-from shop_notifications.domain.contact import Channel
-from shop_notifications.entrypoints.worker import build_consumer
+from shop_notifications.entrypoints.worker import event_handlers
 from shop_notifications.handlers import Dependencies
+from shop_notifications.ports import NotificationRepository
 from shop_notifications.settings import NotificationsSettings
 
-__all__ = ["BackgroundLoop", "NotificationsGraph", "bootstrap", "open_sender_client"]
+if TYPE_CHECKING:
+    from types_aiobotocore_ses import SESClient
+    from types_aiobotocore_sns import SNSClient
 
-BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class NotificationsGraph:
-    """What the entry points use: the handlers' dependencies and the loops to run in the background."""
-
-    deps: Dependencies
-    loops: dict[str, BackgroundLoop] = field(default_factory=dict)
+__all__ = ["NotificationsContainer", "bootstrap", "open_sender_client"]
 
 
-async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsGraph:
+@dataclass(kw_only=True)
+class NotificationsContainer(Container):
+    """What the API reads (the notification records); the SQS consumer runs in `background`."""
+
+    notifications: NotificationRepository
+
+
+async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsContainer:
     """Build the service on AWS; every client closes with `stack`."""
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
@@ -44,7 +45,7 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
     sns = await open_sender_client(stack, session, "sns", send_timeout_seconds=settings.send_timeout_seconds)
     ses = await open_sender_client(stack, session, "ses", send_timeout_seconds=settings.send_timeout_seconds)
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
-    queue_url: str = (await sqs.get_queue_url(QueueName=settings.events_queue))["QueueUrl"]
+    queue_url = (await sqs.get_queue_url(QueueName=settings.events_queue))["QueueUrl"]
 
     deps = Dependencies(
         contacts=DynamoDbContactDirectory(dynamodb, settings.contacts_table),
@@ -56,13 +57,27 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         metrics=EmfDeliveryMetrics(),
     )
     options = service_consumer_options("notifications", settings.events_queue, settings)
-    consumer = build_consumer(sqs, queue_url, deps, **options)
-    return NotificationsGraph(deps=deps, loops={"events-consumer": consumer.run})
+    consumer = SqsEventConsumer(sqs, queue_url, event_handlers(deps), **options)
+    return NotificationsContainer(
+        notifications=deps.notifications, clock=deps.clock, background={"events-consumer": consumer.run}
+    )
+
+
+@overload
+async def open_sender_client(
+    stack: AsyncExitStack, session: aioboto3.Session, service: Literal["sns"], *, send_timeout_seconds: float
+) -> SNSClient: ...
+
+
+@overload
+async def open_sender_client(
+    stack: AsyncExitStack, session: aioboto3.Session, service: Literal["ses"], *, send_timeout_seconds: float
+) -> SESClient: ...
 
 
 async def open_sender_client(
-    stack: AsyncExitStack, session: aioboto3.Session, service: str, *, send_timeout_seconds: float
-) -> Any:
+    stack: AsyncExitStack, session: aioboto3.Session, service: Literal["sns", "ses"], *, send_timeout_seconds: float
+) -> SNSClient | SESClient:
     """A client for SNS or SES that makes one attempt per call.
 
     botocore's standard retry mode would resend a timed-out or 5xx publish by itself: a duplicate whatever
@@ -70,4 +85,6 @@ async def open_sender_client(
     the read timeout is the same, so botocore reports a silent provider before it.
     """
     # botocore's `max_attempts` counts retries (the first attempt not included): 0 is one attempt.
-    return await open_client(stack, session, service, read_timeout=send_timeout_seconds, max_attempts=0)
+    if service == "sns":
+        return await open_client(stack, session, "sns", read_timeout=send_timeout_seconds, max_attempts=0)
+    return await open_client(stack, session, "ses", read_timeout=send_timeout_seconds, max_attempts=0)

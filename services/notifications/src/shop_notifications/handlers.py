@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from shop_shared.contracts import EventEnvelope, LoyaltyTierChanged, OrderCreated, PaymentFailed
+from shop_shared.composition import Clock, utc_now
+from shop_shared.contracts import Channel, Contact, EventEnvelope, LoyaltyTierChanged, OrderCreated, PaymentFailed
 
 from shop_notifications.domain import templates
-from shop_notifications.domain.contact import Channel, Contact
-from shop_notifications.domain.exceptions import (
-    ContactNotFound,
-    NotificationInProgress,
-    ProviderUnreachable,
-    SendRejected,
-)
 from shop_notifications.domain.notification import ClaimOutcome, Notification, lease_outlives_send, new_notification
 from shop_notifications.domain.templates import DELIVERY_POLICIES, DeliveryPolicy, RenderedMessage, TemplateName
+from shop_notifications.exceptions import ContactNotFound, NotificationInProgress, ProviderUnreachable, SendRejected
 from shop_notifications.ports import (
     ContactDecryptor,
     ContactDirectory,
@@ -45,10 +40,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class Dependencies:
     contacts: ContactDirectory
@@ -60,7 +51,7 @@ class Dependencies:
     sending_lease: timedelta = timedelta(seconds=30)
     send_timeout: timedelta = timedelta(seconds=10)
     metrics: DeliveryMetrics = field(default_factory=lambda: NoDeliveryMetrics())
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Clock = field(default=utc_now)
 
     def __post_init__(self) -> None:
         if not lease_outlives_send(self.sending_lease, self.send_timeout):

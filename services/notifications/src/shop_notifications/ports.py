@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from shop_notifications.domain.contact import Contact
+from shop_shared.contracts import Contact
+
 from shop_notifications.domain.notification import ClaimOutcome, Notification
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 

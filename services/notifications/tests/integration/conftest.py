@@ -12,11 +12,15 @@ import aioboto3
 import httpx
 import pytest
 from shop_devtools.testing.fixtures import StartService
+from shop_shared.contracts import contact_encryption_context
 from shop_shared.topology import DeployedTopology
 
 
 class ContactSealer:
-    """Encrypts a contact the way the order service does: KMS, the contact key, context customer_id."""
+    """Encrypts a contact the way the order service does: KMS, the contact key, the customer's context.
+
+    Takes a plain dict rather than a Contact, so a test can seal what the shared rules refuse.
+    """
 
     def __init__(self, key_alias: str) -> None:
         self.key_alias = key_alias
@@ -26,7 +30,7 @@ class ContactSealer:
             response = await kms.encrypt(
                 KeyId=self.key_alias,
                 Plaintext=json.dumps(contact).encode(),
-                EncryptionContext={"customer_id": customer_id},
+                EncryptionContext=contact_encryption_context(customer_id),
             )
         return base64.b64encode(response["CiphertextBlob"]).decode()
 

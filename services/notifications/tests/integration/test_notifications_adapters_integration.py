@@ -14,10 +14,10 @@ from shop_notifications.adapters.contact_directory import DynamoDbContactDirecto
 from shop_notifications.adapters.email import SesEmailSender
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
-from shop_notifications.domain.contact import Channel, Contact
-from shop_notifications.domain.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.domain.notification import ClaimOutcome, NotificationStatus, new_notification
 from shop_notifications.domain.templates import DeliveryPolicy, order_confirmed
+from shop_notifications.exceptions import ContactUnreadable, SendRejected
+from shop_shared.contracts import Channel, Contact
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration

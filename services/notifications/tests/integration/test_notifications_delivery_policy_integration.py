@@ -18,12 +18,11 @@ from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
-from shop_notifications.domain.contact import Channel
-from shop_notifications.domain.exceptions import SendOutcomeUnknown
 from shop_notifications.domain.notification import NotificationStatus
 from shop_notifications.domain.templates import RenderedMessage
+from shop_notifications.exceptions import SendOutcomeUnknown
 from shop_notifications.handlers import Dependencies, handle_order_created, handle_payment_failed
-from shop_shared.contracts import OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
+from shop_shared.contracts import Channel, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration

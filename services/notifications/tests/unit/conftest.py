@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
-from shop_notifications.domain.contact import Channel, Contact
-from shop_notifications.domain.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus, claim_outcome
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
+from shop_notifications.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.handlers import Dependencies
+from shop_shared.contracts import Channel, Contact
 
 FAKE_CIPHERTEXT_PREFIX = "fake-kms:"
 

@@ -1,4 +1,5 @@
-"""The HTTP API over in-memory adapters: notification history newest first, errors in the shared shape, health."""
+"""The HTTP API over in-memory adapters: notification history newest first, health, and every error an
+RFC 9457 problem (`application/problem+json`)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,12 +8,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from shop_notifications.bootstrap import BackgroundLoop, NotificationsGraph
-from shop_notifications.domain.contact import Channel
+import pytest
+from botocore.exceptions import ClientError
+from shop_devtools.testing.problems import problem_of
+from shop_notifications.bootstrap import NotificationsContainer
 from shop_notifications.domain.notification import Notification, NotificationStatus
 from shop_notifications.domain.templates import TemplateName
 from shop_notifications.entrypoints.api import create_app
 from shop_notifications.settings import NotificationsSettings
+from shop_shared.composition import BackgroundLoop
+from shop_shared.contracts import Channel
+from shop_shared.exceptions import DependencyUnavailable
 
 SETTINGS = NotificationsSettings(
     events_queue="queue",
@@ -43,15 +49,21 @@ def sent_record(customer_id: str, event_id: str, created_at: datetime) -> Notifi
     )
 
 
+PROBLEM = "application/problem+json"
+
+
 @asynccontextmanager
-async def serve(harness: Any, loops: dict[str, BackgroundLoop] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+async def serve(
+    harness: Any, loops: dict[str, BackgroundLoop] | None = None, *, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan running, over in-memory adapters."""
 
-    async def build(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsGraph:
-        return NotificationsGraph(deps=harness.deps, loops=loops or {})
+    async def build(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsContainer:
+        return NotificationsContainer(notifications=harness.notifications, background=loops or {})
 
     app = create_app(SETTINGS, build=build)
-    transport = httpx.ASGITransport(app=app)
+    # raise_app_exceptions=False: Starlette re-raises an unhandled error after answering 500; read the answer.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://test") as client,
@@ -87,12 +99,60 @@ async def test_notifications_are_listed_newest_first(harness: Any) -> None:
     assert datetime.fromisoformat(newest["sent_at"]) == START + timedelta(minutes=3, seconds=1)
 
 
-async def test_a_malformed_customer_id_is_a_422_in_the_shared_error_shape(harness: Any) -> None:
+async def test_a_malformed_customer_id_is_a_422_problem(harness: Any) -> None:
     async with serve(harness) as client:
         response = await client.get("/customers/bad%20id%3B/notifications")
 
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    body = problem_of(response, 422, "validation_error")
+    assert body["title"] == "Unprocessable Content"
+    assert body["instance"] == "/customers/bad id;/notifications"
+    assert [detail["field"] for detail in body["details"]] == ["path.customer_id"]
+
+
+async def test_an_unexpected_error_is_a_500_problem_that_discloses_nothing(harness: Any) -> None:
+    async def broken(customer_id: str) -> list[Notification]:
+        raise RuntimeError("secret internals")
+
+    harness.notifications.list_for_customer = broken
+    async with serve(harness, raise_app_exceptions=False) as client:
+        response = await client.get("/customers/c1/notifications")
+
+    problem_of(response, 500, "internal_error")
+    assert "secret" not in response.text
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        DependencyUnavailable("dynamodb"),
+        ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "Query"),
+    ],
+    ids=["dependency-unavailable", "dynamodb-throttled"],
+)
+async def test_a_dependency_outage_is_a_503_problem_with_retry_after(harness: Any, outage: Exception) -> None:
+    async def unavailable(customer_id: str) -> list[Notification]:
+        raise outage
+
+    harness.notifications.list_for_customer = unavailable
+    async with serve(harness) as client:
+        response = await client.get("/customers/c1/notifications")
+
+    problem_of(response, 503, "unavailable")
+    assert response.headers["Retry-After"] == "1"
+
+
+async def test_the_openapi_document_declares_every_error_a_problem(harness: Any) -> None:
+    async with serve(harness) as client:
+        document = (await client.get("/openapi.json")).json()
+
+    responses = document["paths"]["/customers/{customer_id}/notifications"]["get"]["responses"]
+    errors = {status: answer for status, answer in responses.items() if int(status) >= 400}
+    assert set(errors) == {"422", "500", "503"}
+    for answer in errors.values():
+        assert list(answer["content"]) == [PROBLEM]
+        assert answer["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "Problem" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
 async def test_health_is_ok_while_the_worker_runs(harness: Any) -> None:

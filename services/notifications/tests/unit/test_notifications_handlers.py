@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from shop_notifications.domain.contact import Channel
-from shop_notifications.domain.exceptions import (
+from shop_notifications.domain.notification import NotificationStatus
+from shop_notifications.domain.templates import DeliveryPolicy, TemplateName
+from shop_notifications.exceptions import (
     ContactNotFound,
     ContactUnreadable,
     NotificationInProgress,
@@ -17,10 +18,9 @@ from shop_notifications.domain.exceptions import (
     SendOutcomeUnknown,
     SendRejected,
 )
-from shop_notifications.domain.notification import NotificationStatus
-from shop_notifications.domain.templates import DeliveryPolicy, TemplateName
 from shop_notifications.handlers import handle_order_created, handle_payment_failed, handle_tier_changed
 from shop_shared.contracts import (
+    Channel,
     EventEnvelope,
     LoyaltyTierChanged,
     OrderCreated,

@@ -13,8 +13,8 @@ import pytest
 from shop_notifications.adapters.email import SesEmailSender
 from shop_notifications.adapters.sms import SnsSmsSender
 from shop_notifications.bootstrap import open_sender_client
-from shop_notifications.domain.exceptions import ProviderUnreachable, SendOutcomeUnknown, SendRejected
 from shop_notifications.domain.templates import order_confirmed
+from shop_notifications.exceptions import ProviderUnreachable, SendOutcomeUnknown, SendRejected
 
 MESSAGE = order_confirmed("ord-1", Decimal("9.99"), "USD")
 PHONE = "+15555550100"

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from shop_devtools.testing.events import as_eventbridge_event
-from shop_notifications.entrypoints.worker import build_consumer, event_handlers
+from shop_notifications.entrypoints.worker import event_handlers
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, PaymentFailed, new_envelope
+from shop_shared.messaging import SqsEventConsumer
 
 
 class FakeSqs:
@@ -31,7 +32,7 @@ def test_the_worker_handles_exactly_the_three_routed_event_types(harness: Any) -
 
 async def test_handled_messages_are_deleted_and_failed_ones_left_for_redelivery(harness: Any) -> None:
     sqs = FakeSqs()
-    consumer = build_consumer(sqs, "queue-url", harness.deps, wait_time_seconds=0)
+    consumer = SqsEventConsumer(sqs, "queue-url", event_handlers(harness.deps), wait_time_seconds=0)
     created = new_envelope(
         OrderCreated(
             order_id="ord-1",

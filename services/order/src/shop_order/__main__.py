@@ -9,7 +9,7 @@ from .settings import OrderSettings
 
 
 def main() -> None:
-    settings = OrderSettings()  # type: ignore[call-arg]  # resource names come from the environment
+    settings = OrderSettings()  # resource names come from the environment
     serve(create_app, settings, "order")
 
 

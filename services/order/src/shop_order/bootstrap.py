@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
-from shop_shared.messaging import EventBridgePublisher, service_consumer_options
+from shop_shared.composition import Container
+from shop_shared.messaging import EventBridgePublisher, SqsEventConsumer, service_consumer_options
 from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
 from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
-from .entrypoints.worker import build_payment_outcome_consumer
+from .entrypoints.worker import payment_outcome_handlers
 from .ports import ContactEncryption, OrderRepository
 from .settings import OrderSettings
 
-__all__ = ["BackgroundLoop", "Bootstrap", "OrderBootstrap", "bootstrap"]
-
-BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
+__all__ = ["OrderContainer", "bootstrap"]
 
 
-@dataclass
-class OrderBootstrap:
+@dataclass(kw_only=True)
+class OrderContainer(Container):
     """Everything the entry points need; tests build one from fakes."""
 
     repository: OrderRepository
     contact_encryption: ContactEncryption
-    background: dict[str, BackgroundLoop] = field(default_factory=dict)
 
 
-Bootstrap = Callable[[OrderSettings, AsyncExitStack], Awaitable[OrderBootstrap]]
-
-
-async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBootstrap:
+async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderContainer:
     """Clients live as long as `stack` (the app's lifespan)."""
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
@@ -56,10 +49,14 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderBoot
         DynamoDbUnitOfWork(dynamodb, outbox, relay),
         DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table),
     )
-    queue_url: str = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
-    options = service_consumer_options("order", settings.payment_outcomes_queue, settings)
-    consumer = build_payment_outcome_consumer(sqs, queue_url, repository, **options)
-    return OrderBootstrap(
+    queue_url = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
+    consumer = SqsEventConsumer(
+        sqs,
+        queue_url,
+        payment_outcome_handlers(repository),
+        **service_consumer_options("order", settings.payment_outcomes_queue, settings),
+    )
+    return OrderContainer(
         repository=repository,
         contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),
         background={"outbox-relay": relay.run, "payment-outcomes": consumer.run},

@@ -6,13 +6,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from shop_shared.composition import Clock, utc_now
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 
 from .domain import (
-    IdempotencyKeyReused,
     IdempotencyRecord,
     Order,
     OrderStatus,
@@ -21,14 +21,13 @@ from .domain import (
     StoredResponse,
     request_fingerprint,
 )
-from .exceptions import DependencyUnavailable, IdempotencyKeyTaken, OrderNotFound
+from .exceptions import DependencyUnavailable, IdempotencyKeyReused, IdempotencyKeyTaken, OrderNotFound
 from .ports import ContactEncryption, OrderRepository
 
 __all__ = ["PAYMENT_OUTCOME_STATUS", "PlacedOrder", "Render", "place_order", "record_payment_outcome"]
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 # The answer a new order gets; the entry point decides its form, the key's record keeps it for retries.
 Render = Callable[[Order], StoredResponse]
 
@@ -41,10 +40,6 @@ PAYMENT_OUTCOME_STATUS: dict[str, OrderStatus] = {
     "payment.succeeded": OrderStatus.PAID,
     "payment.failed": OrderStatus.PAYMENT_FAILED,
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

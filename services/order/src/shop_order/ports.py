@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from shop_shared.contracts import EventEnvelope
+from shop_shared.contracts import Contact, EventEnvelope
 
-from .domain import Contact, IdempotencyRecord, Order, OrderPage, OrderStatus
+from .domain import IdempotencyRecord, Order, OrderPage, OrderStatus
 
 __all__ = ["ContactEncryption", "OrderRepository"]
 
@@ -46,5 +46,5 @@ class OrderRepository(Protocol):
 
 class ContactEncryption(Protocol):
     async def encrypt(self, contact: Contact, *, customer_id: str) -> str:
-        """The contact JSON encrypted for `customer_id`, base64-encoded."""
+        """`contact.to_plaintext()` encrypted under `contact_encryption_context(customer_id)`, base64-encoded."""
         ...

@@ -13,10 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from shop_devtools.testing.fixtures import AwsClients
 from shop_order.adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
-from shop_order.adapters.order_repository import DuplicateOrderId
-from shop_order.domain import Contact, IdempotencyRecord, Order, OrderStatus, PlaceOrder, StoredResponse
-from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
-from shop_shared.contracts import OrderCreated, new_envelope
+from shop_order.domain import IdempotencyRecord, Order, OrderStatus, PlaceOrder, StoredResponse
+from shop_order.exceptions import DependencyUnavailable, DuplicateOrderId, IdempotencyKeyTaken, InvalidCursor
+from shop_shared.contracts import Contact, OrderCreated, new_envelope
 from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork
 from shop_shared.topology import DeployedTopology
 

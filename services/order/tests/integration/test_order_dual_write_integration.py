@@ -116,7 +116,7 @@ async def test_order_whose_transaction_fails_is_503_and_never_announced(
             refused = await client.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
 
         assert refused.status_code == 503
-        assert refused.json()["error"]["code"] == "unavailable"
+        assert refused.json()["code"] == "unavailable"
         assert refused.headers["Retry-After"] == "1"
         assert await outbox_entries_of(aws, deployed_topology, customer_id) == []
         record = await aws.dynamodb.get_item(

@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from shop_order.bootstrap import OrderBootstrap
-from shop_order.domain import Contact, IdempotencyRecord, Order, OrderPage, OrderStatus, StoredResponse
+from shop_order.bootstrap import OrderContainer
+from shop_order.domain import IdempotencyRecord, Order, OrderPage, OrderStatus, StoredResponse
 from shop_order.entrypoints.api import create_app
 from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
 from shop_order.handlers import Render
 from shop_order.settings import OrderSettings
-from shop_shared.contracts import EventEnvelope
+from shop_shared.contracts import Contact, EventEnvelope
 from shop_shared.outbox.unit_of_work import EventRelay
 
 
@@ -104,7 +104,7 @@ class ReversibleContactEncryption:
     async def encrypt(self, contact: Contact, *, customer_id: str) -> str:
         if self.unavailable:
             raise DependencyUnavailable("KMS")
-        sealed = json.dumps({"customer_id": customer_id, "contact": json.loads(contact.to_json())})
+        sealed = json.dumps({"customer_id": customer_id, "contact": json.loads(contact.to_plaintext())})
         return base64.b64encode(sealed.encode()).decode()
 
     @staticmethod
@@ -145,8 +145,8 @@ def publisher(repository: InMemoryOrderRepository) -> RecordingPublisher:
 @pytest.fixture
 def fake_services(
     repository: InMemoryOrderRepository, encryption: ReversibleContactEncryption, publisher: RecordingPublisher
-) -> OrderBootstrap:
-    return OrderBootstrap(repository=repository, contact_encryption=encryption)
+) -> OrderContainer:
+    return OrderContainer(repository=repository, contact_encryption=encryption)
 
 
 @pytest.fixture
@@ -195,9 +195,9 @@ def client_for(settings: OrderSettings) -> ClientFor:
 
     @asynccontextmanager
     async def open_client(
-        services: OrderBootstrap, *, app_settings: OrderSettings | None = None, raise_app_exceptions: bool = True
+        services: OrderContainer, *, app_settings: OrderSettings | None = None, raise_app_exceptions: bool = True
     ) -> AsyncIterator[httpx.AsyncClient]:
-        async def build(_: OrderSettings, __: AsyncExitStack) -> OrderBootstrap:
+        async def build(_: OrderSettings, __: AsyncExitStack) -> OrderContainer:
             return services
 
         app = create_app(app_settings or settings, build=build)
@@ -212,6 +212,6 @@ def client_for(settings: OrderSettings) -> ClientFor:
 
 
 @pytest.fixture
-async def api(client_for: ClientFor, fake_services: OrderBootstrap) -> AsyncIterator[httpx.AsyncClient]:
+async def api(client_for: ClientFor, fake_services: OrderContainer) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(fake_services) as client:
         yield client

@@ -1,4 +1,7 @@
-"""The HTTP API through ASGITransport, with the lifespan running and fakes injected through `build`."""
+"""The HTTP API through ASGITransport, with the lifespan running and fakes injected through `build`.
+
+Every error answers an RFC 9457 problem (`application/problem+json`) with `code` and `details`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from shop_order.bootstrap import OrderBootstrap
+from shop_devtools.testing.problems import problem_of
+from shop_order.bootstrap import OrderContainer
 
 if TYPE_CHECKING:
     from conftest import ClientFor, InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
@@ -58,11 +62,12 @@ async def test_get_order_returns_what_post_returned(api: httpx.AsyncClient, orde
 
 
 @pytest.mark.parametrize("order_id", [str(uuid.uuid4()), "not-a-uuid"])
-async def test_unknown_order_is_404_with_error_shape(api: httpx.AsyncClient, order_id: str) -> None:
+async def test_unknown_order_is_a_404_problem(api: httpx.AsyncClient, order_id: str) -> None:
     response = await api.get(f"/orders/{order_id}")
 
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    problem = problem_of(response, 404, "not_found")
+    assert (problem["title"], problem["detail"]) == ("Not Found", "No order with this id.")
+    assert problem["instance"] == f"/orders/{order_id}" and problem["details"] == []
 
 
 @pytest.mark.parametrize(
@@ -92,10 +97,10 @@ async def test_invalid_order_is_422_and_stores_nothing(
 ) -> None:
     response = await api.post("/orders", json={**order_body, **changes})
 
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    assert field in [detail["field"] for detail in error["details"]]
+    problem = problem_of(response, 422, "validation_error")
+    assert (problem["title"], problem["instance"]) == ("Unprocessable Content", "/orders")
+    assert field in [detail["field"] for detail in problem["details"]]
+    assert all(set(detail) == {"field", "message"} and detail["message"] for detail in problem["details"])
     assert repository.orders == {} and repository.outbox == {} and publisher.published == []
 
 
@@ -126,8 +131,7 @@ async def test_validation_errors_never_echo_the_contact(api: httpx.AsyncClient, 
 async def test_malformed_body_is_422(api: httpx.AsyncClient, body: str) -> None:
     response = await api.post("/orders", content=body, headers={"Content-Type": "application/json"})
 
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    problem_of(response, 422, "validation_error")
 
 
 async def test_invalid_correlation_header_is_422(api: httpx.AsyncClient, order_body: dict[str, Any]) -> None:
@@ -137,7 +141,7 @@ async def test_invalid_correlation_header_is_422(api: httpx.AsyncClient, order_b
 
 
 @pytest.mark.parametrize("failing", ["encryption", "repository"])
-async def test_unavailable_dependency_is_503_with_error_shape(
+async def test_unavailable_dependency_is_a_503_problem_with_retry_after(
     api: httpx.AsyncClient,
     order_body: dict[str, Any],
     repository: InMemoryOrderRepository,
@@ -148,29 +152,38 @@ async def test_unavailable_dependency_is_503_with_error_shape(
 
     response = await api.post("/orders", json=order_body)
 
-    assert response.status_code == 503
-    assert response.json()["error"]["code"] == "unavailable"
+    problem = problem_of(response, 503, "unavailable")
+    assert problem["detail"] == "The service is temporarily unavailable; retry later."
     assert response.headers["Retry-After"] == "1"
+    assert "DynamoDB" not in response.text and "KMS" not in response.text
     assert repository.orders == {}
 
 
-async def test_unexpected_error_is_500_with_error_shape(
-    client_for: ClientFor, fake_services: OrderBootstrap, repository: InMemoryOrderRepository
+async def test_unexpected_error_is_a_500_problem_without_internals(
+    client_for: ClientFor, fake_services: OrderContainer, repository: InMemoryOrderRepository
 ) -> None:
     async def broken(_: str) -> None:
-        raise RuntimeError("bug")
+        raise RuntimeError("secret internals")
 
     repository.get = broken  # type: ignore[method-assign, assignment]
+    order_id = str(uuid.uuid4())
     async with client_for(fake_services, raise_app_exceptions=False) as client:
-        response = await client.get(f"/orders/{uuid.uuid4()}")
+        response = await client.get(f"/orders/{order_id}")
 
-    assert response.status_code == 500
+    problem_of(response, 500, "internal_error")
     assert response.json() == {
-        "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side.",
+        "instance": f"/orders/{order_id}",
+        "code": "internal_error",
+        "details": [],
     }
+    assert "secret internals" not in response.text and "RuntimeError" not in response.text
 
 
-async def test_health_reports_stopped_background_loops(client_for: ClientFor, fake_services: OrderBootstrap) -> None:
+async def test_health_reports_stopped_background_loops(client_for: ClientFor, fake_services: OrderContainer) -> None:
     async def ends_early(_: asyncio.Event) -> None:
         return
 

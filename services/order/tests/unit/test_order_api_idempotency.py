@@ -50,9 +50,10 @@ async def test_same_key_with_another_body_is_422_and_stores_nothing(
 
     assert first.status_code == 201
     assert other.status_code == 422
-    error = other.json()["error"]
-    assert error["code"] == "idempotency_key_reused"
-    assert "different request" in error["message"] and error["details"] == []
+    assert other.headers["content-type"] == "application/problem+json"
+    problem = other.json()
+    assert (problem["status"], problem["code"]) == (422, "idempotency_key_reused")
+    assert "different request" in problem["detail"] and problem["details"] == []
     assert list(repository.orders) == [first.json()["order_id"]] and len(publisher.published) == 1
 
 
@@ -70,9 +71,9 @@ async def test_malformed_key_is_422_and_stores_nothing(
     response = await api.post("/orders", json=order_body, headers={b"Idempotency-Key": key.encode("utf-8")})
 
     assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    assert [detail["field"] for detail in error["details"]] == ["header.Idempotency-Key"]
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    assert [detail["field"] for detail in problem["details"]] == ["header.Idempotency-Key"]
     assert repository.orders == {}
 
 

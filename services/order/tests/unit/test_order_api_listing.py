@@ -85,9 +85,9 @@ async def test_invalid_query_is_422(api: httpx.AsyncClient, params: dict[str, An
     response = await api.get("/orders", params=params)
 
     assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
-    assert [detail["field"] for detail in error["details"]] == [field]
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    assert [detail["field"] for detail in problem["details"]] == [field]
 
 
 async def test_cursor_of_another_customer_is_invalid_cursor(api: httpx.AsyncClient, placed_ids: list[str]) -> None:
@@ -96,7 +96,8 @@ async def test_cursor_of_another_customer_is_invalid_cursor(api: httpx.AsyncClie
     response = await api.get("/orders", params={"customer_id": "c-other", "cursor": first["next_cursor"]})
 
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_cursor"
 
 
 async def test_unavailable_table_is_503(api: httpx.AsyncClient, repository: InMemoryOrderRepository) -> None:
@@ -104,4 +105,4 @@ async def test_unavailable_table_is_503(api: httpx.AsyncClient, repository: InMe
 
     response = await api.get("/orders", params={"customer_id": "c-123"})
 
-    assert response.status_code == 503 and response.json()["error"]["code"] == "unavailable"
+    assert response.status_code == 503 and response.json()["code"] == "unavailable"

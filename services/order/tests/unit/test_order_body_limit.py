@@ -1,4 +1,4 @@
-"""The request body limit: 413 with the shared error shape for a declared or a streamed body over the limit."""
+"""The request body limit: 413 as a problem for a declared or a streamed body over the limit."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from shop_order.bootstrap import OrderBootstrap
+from shop_order.bootstrap import OrderContainer
 from shop_order.settings import OrderSettings
-from shop_shared.http import BodySizeLimit
+from shop_shared.http import PROBLEM_MEDIA_TYPE, BodySizeLimit
 from starlette.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -18,13 +18,19 @@ if TYPE_CHECKING:
 
 LIMIT = 2048
 TOO_LARGE = {
-    "error": {"code": "payload_too_large", "message": f"The request body is larger than {LIMIT} bytes.", "details": []}
+    "type": "about:blank",
+    "title": "Content Too Large",
+    "status": 413,
+    "detail": f"The request body is larger than {LIMIT} bytes.",
+    "instance": "/orders",
+    "code": "payload_too_large",
+    "details": [],
 }
 
 
 @pytest.fixture
 async def small_api(
-    client_for: ClientFor, fake_services: OrderBootstrap, settings: OrderSettings
+    client_for: ClientFor, fake_services: OrderContainer, settings: OrderSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(fake_services, app_settings=settings.model_copy(update={"max_body_bytes": LIMIT})) as client:
         yield client
@@ -59,6 +65,7 @@ async def test_declared_body_over_the_limit_is_413_and_stores_nothing(
     response = await small_api.post("/orders", content=padded(order_body, LIMIT + 1), headers=JSON)
 
     assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.json() == TOO_LARGE
     assert repository.orders == {} and publisher.published == []
 
@@ -112,7 +119,7 @@ async def test_body_longer_than_its_content_length_is_cut_off_at_the_limit() -> 
     # 4 x 600 > 2048: reading stopped at the fourth chunk, the fifth was never asked for.
     assert reached_app == [] and len(messages) == 1
     assert sent[0]["status"] == 413
-    assert json.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"
+    assert json.loads(sent[1]["body"])["code"] == "payload_too_large"
 
 
 async def test_disconnect_before_the_body_reaches_the_app_as_such() -> None:

@@ -9,14 +9,8 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from shop_order.domain import (
-    SETTLEMENT_CURRENCIES,
-    InvalidStatusTransition,
-    Order,
-    OrderStatus,
-    PaymentOutcomeAssessment,
-    PlaceOrder,
-)
+from shop_order.domain import SETTLEMENT_CURRENCIES, Order, OrderStatus, PaymentOutcomeAssessment, PlaceOrder
+from shop_order.exceptions import InvalidStatusTransition
 from shop_shared.contracts import MINOR_UNITS, SUPPORTED_CURRENCIES
 
 T0 = datetime(2025, 11, 28, 9, 30, tzinfo=UTC)
@@ -211,7 +205,7 @@ def test_contact_plaintext_holds_only_the_given_channel(
 ) -> None:
     command = PlaceOrder.model_validate(with_changes(order_body, contact=contact))
 
-    assert command.contact.to_json() == plaintext
+    assert command.contact.to_plaintext() == plaintext.encode()
     assert "5555550100" not in repr(command) and "jane" not in repr(command.contact)
 
 

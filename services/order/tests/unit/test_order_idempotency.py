@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from shop_order.domain import IdempotencyKeyReused, IdempotencyRecord, PlaceOrder, StoredResponse, request_fingerprint
-from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken
+from shop_order.domain import IdempotencyRecord, PlaceOrder, StoredResponse, request_fingerprint
+from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyReused, IdempotencyKeyTaken
 from shop_order.handlers import PlacedOrder, Render, place_order
 
 if TYPE_CHECKING:

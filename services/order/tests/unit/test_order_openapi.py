@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 MODELS = ("PlaceOrder", "OrderLineInput", "Contact", "OrderView", "OrderLineView", "StatusChangeView", "OrderPageView")
-ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+PROBLEM = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 @pytest.fixture
@@ -36,14 +37,15 @@ def test_post_orders_documents_every_answer_and_the_headers(spec: dict[str, Any]
     assert responses["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderView"}
     assert set(responses["201"]["headers"]) == {"Location", "X-Correlation-Id", "Idempotent-Replayed"}
     for code in ("413", "422", "503"):
-        content = responses[code]["content"]["application/json"]
-        assert content["schema"] == ERROR_REF
+        assert set(responses[code]["content"]) == {PROBLEM}, code
+        content = responses[code]["content"][PROBLEM]
+        assert content["schema"] == PROBLEM_REF
         assert responses[code]["description"]
         assert content["examples"], code
-    assert set(responses["422"]["content"]["application/json"]["examples"]) == {
-        "validation_error",
-        "idempotency_key_reused",
-    }
+    examples = responses["422"]["content"][PROBLEM]["examples"]
+    assert set(examples) == {"validation_error", "idempotency_key_reused"}
+    assert examples["idempotency_key_reused"]["value"]["code"] == "idempotency_key_reused"
+    assert examples["validation_error"]["value"]["details"][0]["field"] == "items.0.quantity"
     headers = {parameter["name"]: parameter for parameter in post["parameters"] if parameter["in"] == "header"}
     key = headers["Idempotency-Key"]
     assert key["required"] is False
@@ -56,11 +58,38 @@ def test_listing_and_reading_document_their_answers(spec: dict[str, Any]) -> Non
     reading = spec["paths"]["/orders/{order_id}"]["get"]
 
     assert {"200", "422", "503"} <= set(listing["responses"])
-    assert "invalid_cursor" in listing["responses"]["422"]["content"]["application/json"]["examples"]
+    assert "invalid_cursor" in listing["responses"]["422"]["content"][PROBLEM]["examples"]
     parameters = {parameter["name"]: parameter for parameter in listing["parameters"]}
     assert parameters["customer_id"]["required"] is True
     assert parameters["limit"]["schema"]["maximum"] == 100 and parameters["limit"]["schema"]["default"] == 20
     for parameter in parameters.values():
         assert parameter["description"] and parameter["schema"]["examples"], parameter["name"]
     assert {"200", "404", "422", "503"} <= set(reading["responses"])
-    assert reading["responses"]["404"]["content"]["application/json"]["schema"] == ERROR_REF
+    assert reading["responses"]["404"]["content"][PROBLEM]["schema"] == PROBLEM_REF
+
+
+def test_every_error_answer_is_a_problem(spec: dict[str, Any]) -> None:
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "instance", "code", "details"} <= set(problem["properties"])
+    assert "ErrorResponse" not in spec["components"]["schemas"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    errors = [
+        (path, method, status, response)
+        for path, operations in spec["paths"].items()
+        if path != "/health"
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+    ]
+    assert errors
+    for path, method, status, response in errors:
+        assert set(response["content"]) == {PROBLEM}, (path, method, status)
+        assert response["content"][PROBLEM]["schema"] == PROBLEM_REF, (path, method, status)
+
+
+def test_the_contact_fields_are_the_shared_contract(spec: dict[str, Any]) -> None:
+    contact = spec["components"]["schemas"]["Contact"]
+
+    assert set(contact["properties"]) == {"phone", "email"}
+    assert contact["additionalProperties"] is False
+    assert spec["components"]["schemas"]["PlaceOrder"]["properties"]["contact"]["$ref"].endswith("/Contact")

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shop_order.domain import OrderStatus, PlaceOrder
-from shop_order.entrypoints.worker import build_payment_outcome_consumer
+from shop_order.entrypoints.worker import payment_outcome_handlers
 from shop_order.handlers import Render, place_order
 from shop_shared.contracts import EventEnvelope, PaymentSucceeded, new_envelope
+from shop_shared.messaging import SqsEventConsumer
 
 if TYPE_CHECKING:
     from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
@@ -63,7 +64,7 @@ async def test_handled_outcomes_are_deleted_and_unknown_orders_stay(
     )
     order = repository.orders[placed.order_id]
     sqs = RecordingSqsClient()
-    consumer = build_payment_outcome_consumer(sqs, "queue-url", repository)
+    consumer = SqsEventConsumer(sqs, "queue-url", payment_outcome_handlers(repository))
     first = succeeded(order.order_id)
 
     await consumer.process_batch(

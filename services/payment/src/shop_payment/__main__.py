@@ -9,7 +9,8 @@ from .settings import PaymentSettings
 
 
 def main() -> None:
-    serve(create_app, PaymentSettings(), "payment")
+    settings = PaymentSettings()  # resource names come from the environment
+    serve(create_app, settings, "payment")
 
 
 if __name__ == "__main__":

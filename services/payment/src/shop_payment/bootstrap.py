@@ -8,11 +8,11 @@ import socket
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aioboto3
 import httpx
 from shop_shared.aws import open_client
+from shop_shared.composition import Clock, Container, utc_now
 from shop_shared.messaging import EventBridgePublisher
 from shop_shared.outbox import DynamoDbOutbox, OutboxRelay
 
@@ -27,16 +27,22 @@ from .ports import EventRelay, PaymentProvider, PaymentRepository
 from .processing import PaymentProcessor
 from .settings import PaymentSettings
 
-__all__ = ["PaymentDependencies", "assemble", "bootstrap", "work_rules", "worker_id"]
+__all__ = ["PaymentContainer", "assemble", "bootstrap", "work_rules", "worker_id"]
 
 
-@dataclass(frozen=True)
-class PaymentDependencies:
+@dataclass(kw_only=True)
+class PaymentContainer(Container):
+    """Everything the entry points need; unit tests build one from fakes with `assemble`."""
+
     repository: PaymentRepository
     api_keys: ApiKeyVerifier
     relay: EventRelay
     processor: PaymentProcessor
     work: handlers.PaymentWork
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Payments in flight first (their events go through the outbox); the relay then gets what is left."""
+        await self.processor.shutdown(grace_seconds)
 
 
 def worker_id() -> str:
@@ -67,8 +73,9 @@ def assemble(
     work: handlers.PaymentWork,
     max_concurrent_payments: int,
     sweep_interval_seconds: float = 5.0,
-) -> PaymentDependencies:
-    """Wire the handlers to their ports; unit tests call this with fakes."""
+    clock: Clock = utc_now,
+) -> PaymentContainer:
+    """Wire the handlers to their ports and the background loops; unit tests call this with fakes."""
     process = functools.partial(
         handlers.process_payment,
         repository=repository,
@@ -79,15 +86,25 @@ def assemble(
     )
 
     async def list_due(limit: int) -> list[str]:
-        return await repository.due_ids(now=datetime.now(UTC), limit=limit)
+        return await repository.due_ids(now=clock(), limit=limit)
 
     processor = PaymentProcessor(
         process, list_due, max_concurrent=max_concurrent_payments, sweep_interval_seconds=sweep_interval_seconds
     )
-    return PaymentDependencies(repository=repository, api_keys=api_keys, relay=relay, processor=processor, work=work)
+    return PaymentContainer(
+        repository=repository,
+        api_keys=api_keys,
+        relay=relay,
+        processor=processor,
+        work=work,
+        clock=clock,
+        # The due-work sweep gives every payment whose step is due (or whose worker died) its next step.
+        background={"outbox-relay": relay.run, "due-work-sweep": processor.run},
+    )
 
 
-async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentDependencies:
+async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> PaymentContainer:
+    """Clients live as long as `stack` (the app's lifespan)."""
     session = aioboto3.Session(region_name=settings.aws_region)
     dynamodb = await open_client(stack, session, "dynamodb")
     events = await open_client(stack, session, "events")

@@ -26,16 +26,13 @@ from .domain import (
     refund_event_id,
     refund_idempotency_key,
 )
+from .exceptions import ChargeDeferred, ProviderCallFailed, UnsupportedEvent
 from .metrics import PaymentMetrics
-from .ports import ChargeDeferred, EventRelay, PaymentProvider, PaymentRepository, ProviderCallFailed
+from .ports import EventRelay, PaymentProvider, PaymentRepository
 
-__all__ = ["Accepted", "PaymentSteps", "PaymentWork", "UnsupportedEvent", "accept_order_created", "process_payment"]
+__all__ = ["Accepted", "PaymentSteps", "PaymentWork", "accept_order_created", "process_payment"]
 
 logger = logging.getLogger(__name__)
-
-
-class UnsupportedEvent(Exception):
-    """A valid event of a type payment does not handle."""
 
 
 @dataclass(frozen=True)

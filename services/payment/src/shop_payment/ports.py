@@ -11,16 +11,7 @@ from shop_shared.contracts import EventEnvelope
 
 from .domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment
 
-__all__ = ["ChargeDeferred", "EventRelay", "PaymentProvider", "PaymentRepository", "ProviderCallFailed"]
-
-
-class ProviderCallFailed(Exception):
-    """A call to the provider taught us nothing (unreachable, rate limited, circuit open): try again later."""
-
-
-class ChargeDeferred(ProviderCallFailed):
-    """The charge was not made, and no request whose answer we lack went out (circuit open, 429s, connection
-    refused): the payment keeps its status and is tried again after a backoff. Not a decline."""
+__all__ = ["EventRelay", "PaymentProvider", "PaymentRepository"]
 
 
 class PaymentRepository(Protocol):

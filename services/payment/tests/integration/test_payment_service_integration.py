@@ -73,7 +73,7 @@ async def test_a_missing_or_wrong_api_key_is_401_and_stores_nothing(
         lookup = await client.get(f"/payments/{payment_id}")
 
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == "unauthorized"
+    assert response.json()["code"] == "unauthorized"
     assert lookup.status_code == 404
     async with aioboto3.Session().client("dynamodb") as dynamodb:
         stored = await dynamodb.get_item(

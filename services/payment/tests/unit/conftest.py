@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from shop_payment.adapters.api_keys import ApiKeys, ApiKeyVerifier
-from shop_payment.bootstrap import PaymentDependencies, assemble, work_rules
+from shop_payment.bootstrap import PaymentContainer, assemble, work_rules
 from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, Payment
 from shop_payment.entrypoints.api import create_app
 from shop_payment.handlers import PaymentWork
@@ -151,7 +152,8 @@ class PaymentHarness:
     provider: FakeProvider
     relay: FakeRelay
     keys: FakeKeySource
-    dependencies: PaymentDependencies
+    dependencies: PaymentContainer
+    app: FastAPI  # for a client of its own (one that answers 500s instead of raising the app's exceptions)
 
 
 def payment_settings(**overrides: Any) -> PaymentSettings:
@@ -180,9 +182,9 @@ async def start_harness(
     relay = relay or FakeRelay()
     keys = FakeKeySource()
     settings = settings or payment_settings()
-    built: list[PaymentDependencies] = []
+    built: list[PaymentContainer] = []
 
-    async def build(_: PaymentSettings, __: AsyncExitStack) -> PaymentDependencies:
+    async def build(_: PaymentSettings, __: AsyncExitStack) -> PaymentContainer:
         api_keys = ApiKeyVerifier(keys, reread_interval_seconds=30.0)
         await api_keys.load()
         built.append(
@@ -203,7 +205,7 @@ async def start_harness(
     client = await stack.enter_async_context(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://payment")
     )
-    return PaymentHarness(client, repository, provider, relay, keys, built[0])
+    return PaymentHarness(client, repository, provider, relay, keys, built[0], app)
 
 
 @pytest.fixture

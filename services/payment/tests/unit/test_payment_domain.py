@@ -12,12 +12,12 @@ from shop_payment.domain import (
     ChargeDeclined,
     ChargeSucceeded,
     Payment,
-    PaymentAlreadySettled,
     PaymentStatus,
     decline_reason,
     outcome_event_id,
     payment_id_for,
 )
+from shop_payment.exceptions import PaymentAlreadySettled
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, PaymentFailureReason, PaymentSucceeded
 
 OrderCreatedFactory = Callable[..., EventEnvelope[OrderCreated]]

@@ -11,7 +11,7 @@ from typing import Any
 
 from shop_payment import handlers
 from shop_payment.domain import ChargeOutcome, ChargeRequest, ChargeSucceeded, PaymentStatus
-from shop_payment.ports import ChargeDeferred
+from shop_payment.exceptions import ChargeDeferred
 from shop_payment.processing import PaymentProcessor
 from shop_shared.contracts import EventEnvelope, OrderCreated
 

@@ -96,7 +96,7 @@ async def test_a_missing_or_wrong_key_is_401_and_changes_nothing(
         response = await _post(harness, eventbridge_event(order_created()), key)
 
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == "unauthorized"
+    assert response.json()["code"] == "unauthorized"
     assert harness.repository.payments == {} and harness.provider.requests == []
     if key:
         assert key not in caplog.text
@@ -118,13 +118,11 @@ async def test_a_wrong_key_is_checked_before_the_body(harness: Any) -> None:
         (b'{"detail-type": "order.created", "detail": {"metadata": {}}}', 422, "invalid_event"),
     ],
 )
-async def test_bad_bodies_are_4xx_with_the_error_shape(
-    harness: Any, api_key: str, body: bytes, status: int, code: str
-) -> None:
+async def test_bad_bodies_are_4xx_problems(harness: Any, api_key: str, body: bytes, status: int, code: str) -> None:
     response = await _post(harness, body, api_key)
 
     assert response.status_code == status
-    assert response.json()["error"]["code"] == code
+    assert response.json()["code"] == code
     assert harness.repository.payments == {}
 
 
@@ -136,7 +134,7 @@ async def test_an_invalid_payload_is_422(
 
     response = await _post(harness, event, api_key)
 
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_event"
+    assert response.status_code == 422 and response.json()["code"] == "invalid_event"
 
 
 async def test_a_detail_type_that_disagrees_with_the_envelope_is_422(
@@ -159,7 +157,7 @@ async def test_an_event_type_payment_does_not_handle_is_422(
     response = await _post(harness, eventbridge_event(new_envelope(fact, correlation_id="c")), api_key)
 
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "unsupported_event_type"
+    assert response.json()["code"] == "unsupported_event_type"
 
 
 async def test_an_unknown_event_type_is_422(
@@ -171,7 +169,7 @@ async def test_an_unknown_event_type_is_422(
     response = await _post(harness, event, api_key)
 
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "unsupported_event_type"
+    assert response.json()["code"] == "unsupported_event_type"
 
 
 async def test_an_oversized_body_is_413(make_harness: MakeHarness, settings_factory: Any, api_key: str) -> None:
@@ -201,7 +199,7 @@ async def test_get_payment_never_shows_the_token(
 async def test_get_an_unknown_payment_is_404(harness: Any) -> None:
     response = await harness.client.get("/payments/nope")
 
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
 async def test_tokens_and_keys_never_reach_the_logs(

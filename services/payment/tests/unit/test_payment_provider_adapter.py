@@ -17,7 +17,7 @@ from shop_devtools.payment_provider_sim import ProviderSimSettings, create_app
 from shop_devtools.testing.fixtures import free_port
 from shop_payment.adapters.payment_provider import HttpPaymentProvider, parse_retry_after
 from shop_payment.domain import ChargeAmbiguous, ChargeDeclined, ChargeRequest, ChargeSucceeded
-from shop_payment.ports import ChargeDeferred
+from shop_payment.exceptions import ChargeDeferred
 
 SUCCESS_TOKEN = "tok_success"
 FAST_BACKOFF = {"backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05}

@@ -14,7 +14,7 @@ from shop_devtools.payment_provider_sim import ProviderSimSettings, create_app
 from shop_payment.adapters.payment_provider import HttpPaymentProvider
 from shop_payment.adapters.provider_guard import ProviderGuard
 from shop_payment.domain import ChargeAmbiguous, ChargeDeclined, ChargeRequest, ChargeSucceeded
-from shop_payment.ports import ChargeDeferred
+from shop_payment.exceptions import ChargeDeferred
 
 Outage = Literal["500", "timeout", "refused"]
 NO_BACKOFF = {"backoff_initial_seconds": 0.0, "backoff_max_seconds": 0.0, "max_retry_after_seconds": 0.0}

@@ -21,7 +21,7 @@ from shop_payment.domain import (
     Payment,
     PaymentStatus,
 )
-from shop_payment.ports import ProviderCallFailed
+from shop_payment.exceptions import ProviderCallFailed
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, PaymentRefunded, PaymentSucceeded
 
 OrderCreatedFactory = Callable[..., EventEnvelope[OrderCreated]]

@@ -23,12 +23,16 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shop_shared.lifecycle import run_unless_stopped, sleep_or_stop
 
 from .errors import error_name, is_transient, task_is_gone
 from .metrics import ActivityMetrics
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
+    from types_aiobotocore_stepfunctions.type_defs import GetActivityTaskOutputTypeDef
 
 __all__ = ["ActivityWorkerPool", "PollPolicy", "TaskHandler"]
 
@@ -55,13 +59,13 @@ class PollPolicy:
     max_backoff_seconds: float = 30.0
 
     def backoff(self, failed_polls: int) -> float:
-        return min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** (failed_polls - 1))
+        return min(self.max_backoff_seconds, self.first_backoff_seconds * 2.0 ** (failed_polls - 1))
 
 
 class ActivityWorkerPool:
     def __init__(
         self,
-        sfn_client: Any,
+        sfn_client: SFNClient,
         activity_arn: str,
         handlers: Mapping[str, TaskHandler],
         *,
@@ -118,7 +122,7 @@ class ActivityWorkerPool:
             if task and task.get("taskToken"):
                 await self._serve(task, halt, slot)
 
-    async def _serve(self, task: dict[str, Any], stop: asyncio.Event, slot: int) -> None:
+    async def _serve(self, task: GetActivityTaskOutputTypeDef, stop: asyncio.Event, slot: int) -> None:
         token = task["taskToken"]
         try:
             task_input = json.loads(task.get("input") or "{}")
@@ -227,7 +231,7 @@ class ActivityWorkerPool:
             return False
         return True
 
-    async def _get_task_or_stop(self, stop: asyncio.Event) -> dict[str, Any] | None:
+    async def _get_task_or_stop(self, stop: asyncio.Event) -> GetActivityTaskOutputTypeDef | None:
         # A task handed to a cancelled poll times out on its heartbeat and the state machine retries it.
         _, task = await run_unless_stopped(
             stop, self._client.get_activity_task(activityArn=self._activity_arn, workerName=self._worker_name)

@@ -1,5 +1,6 @@
 """Event contracts: the envelope and every integration event, versioned and schema-only."""
 
+from .contact import Channel, Contact, contact_encryption_context, mask_email, mask_phone
 from .envelope import EventEnvelope, EventMetadata, IntegrationEvent, new_envelope
 from .loyalty import LoyaltyTier, LoyaltyTierChanged
 from .money import (
@@ -26,6 +27,8 @@ __all__ = [
     "ORDER_SOURCE",
     "PAYMENT_SOURCE",
     "SUPPORTED_CURRENCIES",
+    "Channel",
+    "Contact",
     "Currency",
     "EventEnvelope",
     "EventMetadata",
@@ -44,8 +47,11 @@ __all__ = [
     "PositiveAmount",
     "UnknownEventType",
     "check_currency_places",
+    "contact_encryption_context",
     "decimal_places",
     "fixed_point",
+    "mask_email",
+    "mask_phone",
     "new_envelope",
     "parse_envelope",
     "parse_plain_decimal",

@@ -1,7 +1,8 @@
 """ECS task scale-in protection: protected while the worker handles messages, released when it is idle.
 
 ECS scale-in would otherwise stop a task in the middle of a long handler. The agent endpoint is
-`PUT $ECS_AGENT_URI/task-protection/v1/state`; without ECS_AGENT_URI (local runs) everything is a no-op.
+`PUT $ECS_AGENT_URI/task-protection/v1/state`; bootstrap passes the URI from the settings (`ECS_AGENT_URI`,
+which ECS sets); without one (local runs) everything is a no-op.
 Failures to reach the agent are logged, never raised: protection is an optimisation, not a correctness need.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 
 import httpx
@@ -24,13 +24,13 @@ class TaskProtection:
 
     def __init__(
         self,
-        agent_uri: str | None = None,
+        agent_uri: str | None,
         *,
         expires_in_minutes: int = 10,
         idle_release_seconds: float = 5.0,
         timeout_seconds: float = 2.0,
     ) -> None:
-        self._agent_uri = agent_uri if agent_uri is not None else os.environ.get("ECS_AGENT_URI")
+        self._agent_uri = agent_uri
         self._expires_minutes = expires_in_minutes
         self._idle_release = idle_release_seconds
         self._timeout = timeout_seconds

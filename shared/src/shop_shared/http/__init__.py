@@ -1,20 +1,31 @@
-"""HTTP conventions shared by the FastAPI services."""
+"""HTTP conventions shared by the FastAPI services: the app shape, problem details, the body limit."""
 
 from .body_limit import BodySizeLimit
-from .errors import ApiError, ErrorBody, ErrorDetail, ErrorResponse, error_response, install_error_handlers
+from .problems import (
+    PROBLEM_MEDIA_TYPE,
+    ApiError,
+    Problem,
+    ProblemField,
+    install_problem_handlers,
+    problem_example,
+    problem_response,
+    problem_responses,
+)
 from .service_app import HealthyResponse, UnhealthyResponse, components, create_service_app, serve
 
 __all__ = [
+    "PROBLEM_MEDIA_TYPE",
     "ApiError",
     "BodySizeLimit",
-    "ErrorBody",
-    "ErrorDetail",
-    "ErrorResponse",
     "HealthyResponse",
+    "Problem",
+    "ProblemField",
     "UnhealthyResponse",
     "components",
     "create_service_app",
-    "error_response",
-    "install_error_handlers",
+    "install_problem_handlers",
+    "problem_example",
+    "problem_response",
+    "problem_responses",
     "serve",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_response
+from .problems import problem_response
 
 __all__ = ["BodySizeLimit"]
 
@@ -58,10 +58,11 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
+        response = problem_response(
             413,
             "payload_too_large",
             f"The request body is larger than {self.max_bytes} bytes.",
             headers={"Connection": "close"},
+            instance=scope.get("path"),
         )
         await response(scope, receive, send)

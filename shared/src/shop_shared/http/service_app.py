@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Literal
 
@@ -13,15 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from shop_shared.composition import Bootstrap, Container
 from shop_shared.lifecycle import BackgroundWorkers
 from shop_shared.observability import configure_logging
 from shop_shared.settings import ServiceSettings
 
-from .errors import install_error_handlers
+from .problems import document_problems, install_problem_handlers
 
 __all__ = ["HealthyResponse", "UnhealthyResponse", "components", "create_service_app", "serve"]
-
-BackgroundLoop = Callable[[asyncio.Event], Awaitable[None]]
 
 # Work drained before the loops stop still gets the loops (an outbox relay) for at least this long.
 MIN_LOOP_GRACE_SECONDS = 1.0
@@ -38,39 +36,34 @@ class UnhealthyResponse(BaseModel):
     )
 
 
-def create_service_app[S: ServiceSettings, C](
-    settings: S,
-    *,
-    title: str,
-    build: Callable[[S, AsyncExitStack], Awaitable[C]],
-    loops: Callable[[C], Mapping[str, BackgroundLoop]],
-    drain: Callable[[C, float], Awaitable[None]] | None = None,
-    **fastapi_kwargs: Any,
+def create_service_app[S: ServiceSettings, C: Container](
+    settings: S, *, title: str, build: Bootstrap[S, C], **fastapi_kwargs: Any
 ) -> FastAPI:
-    """A FastAPI app whose lifespan builds the service and runs its background loops.
+    """A FastAPI app whose lifespan builds the service's container and runs its background loops.
 
     `build(settings, stack)` is the service's bootstrap (tests pass one returning fakes); what it enters on `stack`
-    is closed after the loops stopped. Routes reach what it returned through `components`. On shutdown, `drain`
-    (if given) first gets `settings.shutdown_grace_seconds` for work that still needs the loops, then the loops get
-    what is left, at least `MIN_LOOP_GRACE_SECONDS`.
+    is closed after the loops stopped. Routes reach the container through `components`. On shutdown the
+    container's `drain` first gets `settings.shutdown_grace_seconds` for work that still needs the loops, then the
+    loops get what is left, at least `MIN_LOOP_GRACE_SECONDS`. Every error answers a problem (`problems.py`).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            built = await build(settings, stack)
+            container = await build(settings, stack)
             workers = BackgroundWorkers()
-            for name, loop in loops(built).items():
+            for name, loop in container.background.items():
                 workers.start(name, loop)
-            app.state.components = built
+            app.state.components = container
             app.state.workers = workers
             try:
                 yield
             finally:
-                await _shut_down(built, workers, settings.shutdown_grace_seconds, drain)
+                await _shut_down(container, workers, settings.shutdown_grace_seconds)
 
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_kwargs)
-    install_error_handlers(app)
+    install_problem_handlers(app)
+    document_problems(app)
 
     @app.get(
         "/health",
@@ -88,20 +81,15 @@ def create_service_app[S: ServiceSettings, C](
     return app
 
 
-async def _shut_down[C](
-    built: C, workers: BackgroundWorkers, grace_seconds: float, drain: Callable[[C, float], Awaitable[None]] | None
-) -> None:
-    if drain is None:
-        await workers.shutdown(grace_seconds)
-        return
+async def _shut_down(container: Container, workers: BackgroundWorkers, grace_seconds: float) -> None:
     started = time.monotonic()
-    await drain(built, grace_seconds)
+    await container.drain(grace_seconds)
     left = grace_seconds - (time.monotonic() - started)
     await workers.shutdown(max(left, MIN_LOOP_GRACE_SECONDS))
 
 
 def components(request: Request) -> Any:
-    """What `build` returned, as a FastAPI dependency: `Annotated[MyComponents, Depends(components)]`."""
+    """The container `build` returned, as a FastAPI dependency: `Annotated[OrderContainer, Depends(components)]`."""
     return request.app.state.components
 
 

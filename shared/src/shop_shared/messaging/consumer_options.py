@@ -13,12 +13,16 @@ __all__ = ["ConsumerOptions", "service_consumer_options"]
 
 
 class ConsumerOptions(TypedDict, total=False):
-    wait_time_seconds: int
-    max_in_flight: int
-    shutdown_grace_seconds: float
-    metrics: ConsumerMetrics | None
-    backlog_interval_seconds: float
-    task_protection: TaskProtection | None
+    """Every key is optional; the consumer's defaults are in brackets."""
+
+    wait_time_seconds: int  # the long poll's wait [20]
+    max_messages: int  # per receive, at most 10 [10]
+    max_in_flight: int  # handlers running at once [10]
+    visibility_timeout: int | None  # the heartbeat's; None reads the queue's [None]
+    shutdown_grace_seconds: float  # for running handlers and an open poll after the stop [25]
+    metrics: ConsumerMetrics | None  # EMF outcome, processing time and backlog figures [None]
+    backlog_interval_seconds: float  # how often the backlog figures are written [60]
+    task_protection: TaskProtection | None  # ECS scale-in protection while busy [none]
 
 
 def service_consumer_options(
@@ -30,5 +34,5 @@ def service_consumer_options(
         max_in_flight=max_in_flight,
         shutdown_grace_seconds=max(0.0, settings.shutdown_grace_seconds - SHUTDOWN_MARGIN_SECONDS),
         metrics=ConsumerMetrics(service, queue),
-        task_protection=TaskProtection(),
+        task_protection=TaskProtection(settings.ecs_agent_uri),
     )

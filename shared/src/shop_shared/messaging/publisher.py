@@ -7,9 +7,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shop_shared.contracts import EventEnvelope
+
+if TYPE_CHECKING:
+    from types_aiobotocore_events import EventBridgeClient
+    from types_aiobotocore_events.type_defs import PutEventsRequestEntryTypeDef
 
 __all__ = ["EventBridgePublisher", "EventPublisher", "PublishResult"]
 
@@ -28,7 +32,7 @@ class EventPublisher(Protocol):
     async def publish(self, envelopes: Sequence[EventEnvelope[Any]]) -> PublishResult: ...
 
 
-def to_put_events_entry(envelope: EventEnvelope[Any], bus_name: str) -> dict[str, Any]:
+def to_put_events_entry(envelope: EventEnvelope[Any], bus_name: str) -> PutEventsRequestEntryTypeDef:
     return {
         "EventBusName": bus_name,
         "Source": envelope.metadata.source,
@@ -41,7 +45,7 @@ def to_put_events_entry(envelope: EventEnvelope[Any], bus_name: str) -> dict[str
 class EventBridgePublisher:
     """`PutEvents` in batches of ten; a failed entry is reported, never silently dropped."""
 
-    def __init__(self, events_client: Any, bus_name: str) -> None:
+    def __init__(self, events_client: EventBridgeClient, bus_name: str) -> None:
         self._client = events_client
         self._bus_name = bus_name
 

@@ -1,17 +1,29 @@
-"""Message visibility on SQS: extending it while a handler runs, giving messages back at shutdown."""
+"""How long a received message stays hidden from other consumers, and keeping it hidden while it is held."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["VisibilityHeartbeat", "delete_handles", "release_handles"]
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+
+__all__ = ["DEFAULT_VISIBILITY_TIMEOUT", "VisibilityHeartbeat", "read_visibility_timeout"]
 
 logger = logging.getLogger(__name__)
 
-SQS_MAX_BATCH = 10
+# The SQS default; assumed when the queue's own timeout cannot be read, which keeps the heartbeat on the safe side.
+DEFAULT_VISIBILITY_TIMEOUT = 30
+
+
+async def read_visibility_timeout(sqs_client: SQSClient, queue_url: str) -> int:
+    try:
+        response = await sqs_client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])
+        return int(response["Attributes"]["VisibilityTimeout"])
+    except Exception as error:
+        logger.warning("visibility timeout not read; assuming 30 s", extra={"error": str(error)})
+        return DEFAULT_VISIBILITY_TIMEOUT
 
 
 class VisibilityHeartbeat:
@@ -20,7 +32,7 @@ class VisibilityHeartbeat:
     Without it a handler slower than the timeout sees its message delivered again to another worker.
     """
 
-    def __init__(self, sqs_client: Any, queue_url: str, receipt_handle: str, visibility_timeout: int) -> None:
+    def __init__(self, sqs_client: SQSClient, queue_url: str, receipt_handle: str, visibility_timeout: int) -> None:
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = receipt_handle
@@ -48,30 +60,3 @@ class VisibilityHeartbeat:
             except Exception as error:
                 # A missed beat only risks a redelivery, which is harmless.
                 logger.warning("visibility extension failed", extra={"error": str(error)})
-
-
-async def _in_batches(sqs_client: Any, operation: str, queue_url: str, entries: list[dict[str, Any]]) -> None:
-    for start in range(0, len(entries), SQS_MAX_BATCH):
-        batch = entries[start : start + SQS_MAX_BATCH]
-        try:
-            response = await getattr(sqs_client, operation)(QueueUrl=queue_url, Entries=batch)
-        except Exception as error:
-            # At worst the messages come back after the visibility timeout.
-            logger.warning(f"{operation} failed", extra={"error": str(error), "entries": len(batch)})
-            continue
-        for failure in response.get("Failed", []):
-            logger.warning(f"{operation} entry failed", extra={"failure": failure})
-
-
-async def delete_handles(sqs_client: Any, queue_url: str, handles: Sequence[str]) -> None:
-    """Delete handled messages; a failed entry is logged: the message comes back and the idempotent handler skips it."""
-    entries = [{"Id": str(index), "ReceiptHandle": handle} for index, handle in enumerate(handles)]
-    await _in_batches(sqs_client, "delete_message_batch", queue_url, entries)
-
-
-async def release_handles(sqs_client: Any, queue_url: str, handles: Sequence[str]) -> None:
-    """Make messages visible again at once, so another task takes them without waiting out the timeout."""
-    entries = [
-        {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0} for index, handle in enumerate(handles)
-    ]
-    await _in_batches(sqs_client, "change_message_visibility_batch", queue_url, entries)

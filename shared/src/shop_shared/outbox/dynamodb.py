@@ -18,12 +18,15 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from shop_shared.aws.dynamodb import from_item, is_condition_failure, stable_shard, to_item
 from shop_shared.contracts import EventEnvelope, InvalidEvent, parse_envelope
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["OUTBOX_SHARDS", "PENDING_INDEX", "DynamoDbOutbox", "PendingEntry", "shard_of"]
 
@@ -65,7 +68,7 @@ class DynamoDbOutbox:
     """Entries are keyed by event id, so storing the same event twice is harmless and a relay that publishes an
     entry twice sends the same event id, which every consumer deduplicates."""
 
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
         self._members_item_exists = False  # the #relays item is created once per table, not on every heartbeat

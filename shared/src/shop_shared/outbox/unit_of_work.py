@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import ClientError
 
@@ -19,6 +19,10 @@ from shop_shared.aws.dynamodb import transaction_conflicts
 from shop_shared.contracts import EventEnvelope
 
 from .dynamodb import DynamoDbOutbox
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
 
 __all__ = [
     "MAX_TRANSACTION_ITEMS",
@@ -137,7 +141,7 @@ class DynamoDbUnitOfWork:
     """
 
     def __init__(
-        self, dynamodb_client: Any, outbox: DynamoDbOutbox | None = None, relay: EventRelay | None = None
+        self, dynamodb_client: DynamoDBClient, outbox: DynamoDbOutbox | None = None, relay: EventRelay | None = None
     ) -> None:
         self._client = dynamodb_client
         self._outbox = outbox
@@ -163,7 +167,9 @@ class DynamoDbUnitOfWork:
         names = [change.name for change in everything]
         check_transaction(names)
         try:
-            await self._client.transact_write_items(TransactItems=[change.write for change in everything])
+            # Adapters build their writes as plain dicts in TransactWriteItems form.
+            items = cast("list[TransactWriteItemTypeDef]", [change.write for change in everything])
+            await self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             codes = transaction_conflicts(error)
             if error.response.get("Error", {}).get("Code") == "TransactionCanceledException" and codes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shop_loyalty.domain import TierChange
+from shop_loyalty.tiers.rules import TierChange
 from shop_shared.contracts import EventEnvelope, LoyaltyTierChanged, new_envelope
 
 __all__ = ["TIER_CHANGED_NAMESPACE", "tier_changed_envelope", "tier_changed_event_id"]

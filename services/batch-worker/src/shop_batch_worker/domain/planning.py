@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from shop_loyalty.domain import Month, month_of
+from shop_loyalty.tiers.rules import Month, month_of
 
 __all__ = ["MAX_SEGMENTS", "Chunk", "RunPlan", "RunRequest", "plan_run"]
 

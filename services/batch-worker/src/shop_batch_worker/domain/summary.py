@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from shop_loyalty.domain import TierChange
+from shop_loyalty.tiers.rules import TierChange
 from shop_shared.contracts import LoyaltyTier
 
 __all__ = ["TIERS", "ChangeTally", "ChunkResult", "FailedChunk", "RunSummary", "summarise"]

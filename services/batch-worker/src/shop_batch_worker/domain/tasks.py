@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-from shop_loyalty.domain import Month
+from shop_loyalty.tiers.rules import Month
 
 from .planning import MAX_SEGMENTS
 

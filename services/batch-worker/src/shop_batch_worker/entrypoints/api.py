@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from shop_shared.composition import Bootstrap
 from shop_shared.http import create_service_app
 
-from shop_batch_worker.bootstrap import Bootstrapper, bootstrap
+from shop_batch_worker.bootstrap import BatchWorkerContainer, bootstrap
 from shop_batch_worker.settings import BatchSettings
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: BatchSettings, bootstrapper: Bootstrapper = bootstrap) -> FastAPI:
+def create_app(
+    settings: BatchSettings, *, build: Bootstrap[BatchSettings, BatchWorkerContainer] = bootstrap
+) -> FastAPI:
     # On shutdown running tasks finish within the grace period; the pool takes no new ones.
-    return create_service_app(
-        settings, title="batch-worker", build=bootstrapper, loops=lambda components: components.loops
-    )
+    return create_service_app(settings, title="batch-worker", version="1.0.0", build=build)

@@ -5,7 +5,7 @@ Their writes are named state changes committed by `shop_shared.outbox.unit_of_wo
 
 from .accounts import DynamoDbAccounts
 from .ledger import DynamoDbLedger
-from .partner import HttpLoyaltyPartner, PartnerRejected, PartnerUnavailable
+from .partner import HttpLoyaltyPartner
 from .partner_notes import DynamoDbPartnerNotes
 
 __all__ = [
@@ -13,6 +13,4 @@ __all__ = [
     "DynamoDbLedger",
     "DynamoDbPartnerNotes",
     "HttpLoyaltyPartner",
-    "PartnerRejected",
-    "PartnerUnavailable",
 ]

@@ -1,14 +1,17 @@
-"""Loyalty accounts in DynamoDB, saved with an optimistic version check (shared with batch-worker)."""
+"""Loyalty accounts in DynamoDB, saved with an optimistic version check (the tier run uses them via `tiers`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shop_shared.aws import from_item, to_item
 from shop_shared.outbox.unit_of_work import StateChange
 
 from shop_loyalty.domain import LoyaltyAccount
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DynamoDbAccounts", "account_change_name"]
 
@@ -31,7 +34,7 @@ def account_from_item(item: dict[str, Any]) -> LoyaltyAccount:
 
 
 class DynamoDbAccounts:
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
 

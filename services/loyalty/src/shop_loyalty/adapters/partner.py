@@ -7,21 +7,11 @@ import logging
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-__all__ = ["HttpLoyaltyPartner", "PartnerRejected", "PartnerUnavailable"]
+from shop_loyalty.exceptions import PartnerRejected, PartnerRetryableAnswer, PartnerUnavailable
+
+__all__ = ["HttpLoyaltyPartner"]
 
 logger = logging.getLogger(__name__)
-
-
-class PartnerUnavailable(Exception):
-    """The partner did not take the credit or reversal after every attempt (timeouts, connection errors, 5xx, 429)."""
-
-
-class PartnerRejected(Exception):
-    """The partner refused the request itself (4xx): retrying the same request cannot help."""
-
-
-class _RetryableAnswer(Exception):
-    pass
 
 
 class HttpLoyaltyPartner:
@@ -47,7 +37,7 @@ class HttpLoyaltyPartner:
     async def _post(self, path: str, body: dict[str, str | int]) -> None:
         order_id = body["order_id"]
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type((httpx.TransportError, _RetryableAnswer)),
+            retry=retry_if_exception_type((httpx.TransportError, PartnerRetryableAnswer)),
             stop=stop_after_attempt(self._max_attempts),
             wait=wait_random_exponential(multiplier=self._backoff_initial, max=self._backoff_max),
             reraise=True,
@@ -57,8 +47,8 @@ class HttpLoyaltyPartner:
                 with attempt:
                     response = await self._client.post(path, json=body)
                     if response.status_code == 429 or response.status_code >= 500:
-                        raise _RetryableAnswer(f"partner answered {response.status_code}")
-        except (httpx.TransportError, _RetryableAnswer) as error:
+                        raise PartnerRetryableAnswer(f"partner answered {response.status_code}")
+        except (httpx.TransportError, PartnerRetryableAnswer) as error:
             logger.warning(
                 "loyalty partner unavailable", extra={"order_id": order_id, "path": path, "error": str(error)}
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from shop_shared.aws import from_item, is_condition_failure
@@ -11,6 +11,9 @@ from shop_shared.aws import from_item, is_condition_failure
 from shop_loyalty.ports import EntryKind, LedgerEntry
 
 from .ledger import ledger_key
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DynamoDbPartnerNotes", "entry_from_values"]
 
@@ -32,7 +35,7 @@ def entry_from_values(order_id: str, kind: EntryKind, values: dict[str, Any]) ->
 
 
 class DynamoDbPartnerNotes:
-    def __init__(self, dynamodb_client: Any, ledger_table: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, ledger_table: str) -> None:
         self._client = dynamodb_client
         self._table = ledger_table
 

@@ -5,28 +5,49 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Path
-from shop_shared.http import ApiError, ErrorResponse, components, create_service_app
+from shop_shared.composition import Bootstrap
+from shop_shared.http import ApiError, components, create_service_app, problem_example, problem_responses
 
-from shop_loyalty.bootstrap import Bootstrapper, LoyaltyComponents, bootstrap
+from shop_loyalty.bootstrap import LoyaltyContainer, bootstrap
 from shop_loyalty.settings import LoyaltySettings
 from shop_loyalty.views import LoyaltySummary, loyalty_summary
 
 __all__ = ["create_app"]
 
-Components = Annotated[LoyaltyComponents, Depends(components)]
+Services = Annotated[LoyaltyContainer, Depends(components)]
 CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
 
+NO_ACCOUNT = problem_example(
+    "The customer has no loyalty account (no order credited yet)",
+    404,
+    "not_found",
+    "No loyalty account for customer c-42.",
+)
 
-def create_app(settings: LoyaltySettings, bootstrapper: Bootstrapper = bootstrap) -> FastAPI:
-    app = create_service_app(settings, title="loyalty", build=bootstrapper, loops=lambda built: built.loops)
+
+def create_app(
+    settings: LoyaltySettings, *, build: Bootstrap[LoyaltySettings, LoyaltyContainer] = bootstrap
+) -> FastAPI:
+    app = create_service_app(settings, title="loyalty", version="1.0.0", build=build)
 
     @app.get(
         "/customers/{customer_id}/loyalty",
         response_model=LoyaltySummary,
-        responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+        summary="A customer's points, tier and recent credits and reversals",
+        responses=problem_responses(
+            404,
+            422,
+            503,
+            descriptions={
+                404: "The customer has no loyalty account.",
+                422: "The customer id is empty or longer than 128 characters.",
+                503: "The accounts table is unavailable; retry later.",
+            },
+            examples={404: {"no_account": NO_ACCOUNT}},
+        ),
     )
-    async def get_loyalty(customer_id: CustomerId, components: Components) -> LoyaltySummary:
-        summary = await loyalty_summary(customer_id, components.accounts, components.clock)
+    async def get_loyalty(customer_id: CustomerId, services: Services) -> LoyaltySummary:
+        summary = await loyalty_summary(customer_id, services.accounts, services.clock)
         if summary is None:
             raise ApiError(404, "not_found", f"No loyalty account for customer {customer_id}.")
         return summary

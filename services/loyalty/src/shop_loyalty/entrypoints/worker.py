@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
+from shop_shared.composition import Clock
 from shop_shared.contracts import EventEnvelope
-from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
+from shop_shared.messaging import EventHandler
 
 from shop_loyalty.handlers import credit_order_and_tell_partner, reverse_order_and_tell_partner
 from shop_loyalty.ports import AccountRepository, Ledger, LoyaltyPartner, PartnerNotes, UnitOfWork
 
-__all__ = ["build_consumer", "event_handlers"]
+__all__ = ["event_handlers"]
 
 
 def event_handlers(
@@ -22,9 +21,11 @@ def event_handlers(
     unit_of_work: UnitOfWork,
     partner: LoyaltyPartner,
     partner_notes: PartnerNotes,
-    clock: Callable[[], datetime],
+    clock: Clock,
     credit_max_attempts: int = 5,
 ) -> dict[str, EventHandler]:
+    """The one place that maps an event type to its handler."""
+
     async def on_order_created(envelope: EventEnvelope[Any]) -> None:
         await credit_order_and_tell_partner(
             envelope,
@@ -50,9 +51,3 @@ def event_handlers(
         )
 
     return {"order.created": on_order_created, "payment.failed": on_payment_failed}
-
-
-def build_consumer(
-    sqs_client: Any, queue_url: str, handlers: dict[str, EventHandler], **options: Unpack[ConsumerOptions]
-) -> SqsEventConsumer:
-    return SqsEventConsumer(sqs_client, queue_url, handlers, **options)

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
+from shop_shared.contracts import Contact, contact_encryption_context
 
-from shop_notifications.domain.contact import Contact
-from shop_notifications.domain.exceptions import ContactUnreadable
+from shop_notifications.exceptions import ContactUnreadable
+
+if TYPE_CHECKING:
+    from types_aiobotocore_kms import KMSClient
 
 __all__ = ["KmsContactDecryptor"]
 
-logger = logging.getLogger(__name__)
-
 
 class KmsContactDecryptor:
-    """The ciphertext is base64 of a KMS ciphertext of `{"phone": ...}` or `{"email": ...}`."""
+    """The ciphertext is base64 of a KMS ciphertext of `Contact.to_plaintext()`, as the order service writes it."""
 
-    def __init__(self, kms_client: Any, key_id: str) -> None:
+    def __init__(self, kms_client: KMSClient, key_id: str) -> None:
         self._client = kms_client
         self._key_id = key_id
 
@@ -34,7 +34,7 @@ class KmsContactDecryptor:
             response = await self._client.decrypt(
                 CiphertextBlob=blob,
                 KeyId=self._key_id,  # refuse ciphertexts of any other key
-                EncryptionContext={"customer_id": customer_id},  # and of any other customer
+                EncryptionContext=contact_encryption_context(customer_id),  # and of any other customer
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "ClientError")
@@ -42,7 +42,7 @@ class KmsContactDecryptor:
                 raise ContactUnreadable(f"contact ciphertext rejected by KMS: {code}") from None
             raise
         try:
-            return Contact.model_validate_json(response["Plaintext"])
+            return Contact.from_plaintext(response["Plaintext"])
         except ValidationError:
             # `from None`: pydantic's error text quotes the input, i.e. the phone number or address.
             raise ContactUnreadable("decrypted contact is not a valid phone number or e-mail address") from None

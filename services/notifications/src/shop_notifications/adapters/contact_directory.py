@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 from shop_shared.aws import from_item, is_condition_failure, to_item
 
 from shop_notifications.adapters.timestamps import to_stored
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DynamoDbContactDirectory"]
 
@@ -17,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class DynamoDbContactDirectory:
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
 

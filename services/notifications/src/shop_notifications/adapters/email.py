@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from shop_shared.contracts import Channel
 
 from shop_notifications.adapters.send_errors import send_error
-from shop_notifications.domain.contact import Channel
 from shop_notifications.domain.templates import RenderedMessage
+
+if TYPE_CHECKING:
+    from types_aiobotocore_ses import SESClient
 
 __all__ = ["SesEmailSender"]
 
@@ -14,7 +18,7 @@ CHARSET = "UTF-8"
 
 
 class SesEmailSender:
-    def __init__(self, ses_client: Any, sender: str) -> None:
+    def __init__(self, ses_client: SESClient, sender: str) -> None:
         self._client = ses_client  # one attempt per call: see send_errors
         self._sender = sender
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from shop_shared.aws import from_item, is_condition_failure, to_item
@@ -11,6 +11,9 @@ from shop_shared.aws import from_item, is_condition_failure, to_item
 from shop_notifications.adapters.timestamps import from_stored, to_stored
 from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus
 from shop_notifications.domain.templates import DeliveryPolicy
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DynamoDbNotificationRepository"]
 
@@ -36,7 +39,7 @@ def _names(*attributes: str) -> dict[str, str]:
 
 
 class DynamoDbNotificationRepository:
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
 

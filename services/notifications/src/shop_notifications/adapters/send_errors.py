@@ -19,7 +19,7 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-from shop_notifications.domain.exceptions import ProviderUnreachable, SendOutcomeUnknown, SendRejected
+from shop_notifications.exceptions import ProviderUnreachable, SendOutcomeUnknown, SendRejected
 
 __all__ = ["send_error"]
 

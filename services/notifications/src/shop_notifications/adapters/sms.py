@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from shop_shared.contracts import Channel
 
 from shop_notifications.adapters.send_errors import send_error
-from shop_notifications.domain.contact import Channel
 from shop_notifications.domain.templates import RenderedMessage
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sns import SNSClient
 
 __all__ = ["SnsSmsSender"]
 
 
 class SnsSmsSender:
-    def __init__(self, sns_client: Any) -> None:
+    def __init__(self, sns_client: SNSClient) -> None:
         self._client = sns_client  # one attempt per call: see send_errors
 
     async def send(self, address: str, message: RenderedMessage) -> str:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+from shop_shared.contracts import Channel, Contact
 
-from shop_notifications.domain.contact import Channel, Contact
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 
 __all__ = [

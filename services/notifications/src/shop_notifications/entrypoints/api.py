@@ -1,23 +1,44 @@
-"""The HTTP API (notification history, health) and the lifespan that runs the SQS worker."""
+"""The HTTP API (notification history, health) and the lifespan that runs the SQS worker.
+
+Every error answers an RFC 9457 problem (`application/problem+json`, shop_shared.http.problems).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Path
 from pydantic import AwareDatetime, BaseModel
-from shop_shared.http import ErrorResponse, components, create_service_app
+from shop_shared.composition import Bootstrap
+from shop_shared.http import components, create_service_app, problem_example, problem_responses
 
-from shop_notifications.bootstrap import NotificationsGraph, bootstrap
+from shop_notifications.bootstrap import NotificationsContainer, bootstrap
 from shop_notifications.domain.notification import Notification
-from shop_notifications.ports import NotificationRepository
 from shop_notifications.settings import NotificationsSettings
 
 __all__ = ["create_app"]
 
-GraphBuilder = Callable[[NotificationsSettings, AsyncExitStack], Awaitable[NotificationsGraph]]
+HISTORY_ERRORS = problem_responses(
+    422,
+    500,
+    503,
+    descriptions={
+        422: "The customer id is malformed.",
+        500: "An unexpected error; nothing about it is disclosed.",
+        503: "The notification records cannot be read right now; retry after `Retry-After` seconds.",
+    },
+    examples={
+        422: {
+            "malformed_customer_id": problem_example(
+                "A customer id with characters outside A-Z a-z 0-9 _ . : @ -",
+                422,
+                "validation_error",
+                "The request is not valid; see details.",
+                [{"field": "path.customer_id", "message": "String should match pattern '^[A-Za-z0-9_.:@-]+$'"}],
+            )
+        },
+    },
+)
 
 
 class NotificationView(BaseModel):
@@ -43,28 +64,26 @@ class CustomerNotifications(BaseModel):
     notifications: list[NotificationView]
 
 
-def _repository(graph: Annotated[NotificationsGraph, Depends(components)]) -> NotificationRepository:
-    return graph.deps.notifications
-
-
-Repository = Annotated[NotificationRepository, Depends(_repository)]
+Services = Annotated[NotificationsContainer, Depends(components)]
 CustomerId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
 
 
-def create_app(settings: NotificationsSettings, *, build: GraphBuilder = bootstrap) -> FastAPI:
-    """`build` makes the object graph; tests pass one with in-memory adapters."""
-    app = create_service_app(
-        settings, title="Notifications", version="1.0.0", build=build, loops=lambda graph: graph.loops
-    )
+def create_app(
+    settings: NotificationsSettings,
+    *,
+    build: Bootstrap[NotificationsSettings, NotificationsContainer] = bootstrap,
+) -> FastAPI:
+    """`build` makes the container; tests pass one with in-memory adapters."""
+    app = create_service_app(settings, title="Notifications", version="1.0.0", build=build)
 
     @app.get(
         "/customers/{customer_id}/notifications",
         response_model=CustomerNotifications,
-        responses={422: {"model": ErrorResponse}},
+        responses=HISTORY_ERRORS,
         summary="What was sent to a customer, newest first (an unknown customer has none).",
     )
-    async def customer_notifications(customer_id: CustomerId, repository: Repository) -> CustomerNotifications:
-        notifications = await repository.list_for_customer(customer_id)
+    async def customer_notifications(customer_id: CustomerId, services: Services) -> CustomerNotifications:
+        notifications = await services.notifications.list_for_customer(customer_id)
         return CustomerNotifications(
             customer_id=customer_id, notifications=[NotificationView.of(item) for item in notifications]
         )

@@ -1,16 +1,15 @@
-"""The SQS worker: each event type of the notifications queue goes to its handler."""
+"""The SQS worker's routing: each event type of the notifications queue goes to its handler."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Unpack
 
 from shop_shared.contracts import LoyaltyTierChanged, OrderCreated, PaymentFailed
-from shop_shared.messaging import ConsumerOptions, EventHandler, SqsEventConsumer
+from shop_shared.messaging import EventHandler
 
 from shop_notifications.handlers import Dependencies, handle_order_created, handle_payment_failed, handle_tier_changed
 
-__all__ = ["build_consumer", "event_handlers"]
+__all__ = ["event_handlers"]
 
 
 def event_handlers(deps: Dependencies) -> dict[str, EventHandler]:
@@ -19,9 +18,3 @@ def event_handlers(deps: Dependencies) -> dict[str, EventHandler]:
         PaymentFailed.event_type: partial(handle_payment_failed, deps=deps),
         LoyaltyTierChanged.event_type: partial(handle_tier_changed, deps=deps),
     }
-
-
-def build_consumer(
-    sqs_client: Any, queue_url: str, deps: Dependencies, **options: Unpack[ConsumerOptions]
-) -> SqsEventConsumer:
-    return SqsEventConsumer(sqs_client, queue_url, event_handlers(deps), **options)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from shop_shared.aws import from_item, to_item
 
 from shop_order.domain import IdempotencyRecord, StoredResponse
 from shop_order.exceptions import DependencyUnavailable
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DynamoDbIdempotencyRecords", "record_from_item", "record_to_item"]
 
@@ -47,7 +50,7 @@ def record_from_item(item: dict[str, Any]) -> IdempotencyRecord:
 class DynamoDbIdempotencyRecords:
     """One item per key; an expired item (TTL deletes it lazily, up to days later) counts as absent."""
 
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str) -> None:
         self._client = dynamodb_client
         self._table = table_name
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from shop_shared.aws import from_item, is_condition_failure, to_item
@@ -16,13 +16,17 @@ from shop_shared.outbox import DynamoDbUnitOfWork
 from shop_shared.outbox.unit_of_work import StateChange, TransactionCancelled, TransactionConflict
 
 from shop_order.domain import IdempotencyRecord, Order, OrderPage, OrderStatus
-from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken
+from shop_order.exceptions import DependencyUnavailable, DuplicateOrderId, IdempotencyKeyTaken
 
 from .idempotency_records import DynamoDbIdempotencyRecords
 from .order_items import customer_index_key, order_from_item, order_to_item, sortable_time
 from .page_cursor import decode_cursor, encode_cursor
 
-__all__ = ["CUSTOMER_INDEX", "DuplicateOrderId", "DynamoDbOrderRepository"]
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import QueryInputTypeDef
+
+__all__ = ["CUSTOMER_INDEX", "DynamoDbOrderRepository"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +41,10 @@ def _record_name(record: IdempotencyRecord) -> str:
     return f"idempotency:{record.idempotency_key}"
 
 
-class DuplicateOrderId(RuntimeError):
-    """A uuid4 collided with a stored order; the new order was not stored."""
-
-
 class DynamoDbOrderRepository:
     def __init__(
         self,
-        dynamodb_client: Any,
+        dynamodb_client: DynamoDBClient,
         table_name: str,
         unit_of_work: DynamoDbUnitOfWork,
         idempotency_records: DynamoDbIdempotencyRecords,
@@ -103,7 +103,7 @@ class DynamoDbOrderRepository:
         return await self._idempotency.get(key)
 
     async def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None) -> OrderPage:
-        query: dict[str, Any] = {
+        query: QueryInputTypeDef = {
             "TableName": self._table,
             "IndexName": CUSTOMER_INDEX,
             "KeyConditionExpression": "customer_id = :customer",

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from shop_shared.contracts import Contact
 from shop_shared.contracts.money import check_currency_places
 
 from .money import Currency, parse_money
 
-__all__ = ["CONTACT_EMAIL_MAX_LENGTH", "MAX_LINES", "MAX_QUANTITY", "Contact", "OrderLineInput", "PlaceOrder"]
+__all__ = ["MAX_LINES", "MAX_QUANTITY", "OrderLineInput", "PlaceOrder"]
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000
-CONTACT_EMAIL_MAX_LENGTH = 254
-
-# Deliberately narrower than RFC 5322: dot-separated atoms before the '@', DNS labels and an
-# alphabetic top-level domain after it. Addresses outside this (quoted local parts, IP literals)
-# are valid in theory but are not worth the risk for a notification address.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
-    re.ASCII,
-)
 
 UnitPrice = Annotated[Decimal, BeforeValidator(parse_money)]
 
@@ -49,45 +38,6 @@ class OrderLineInput(_Strict):
         ),
         examples=["19.99"],
     )
-
-
-class Contact(_Strict):
-    """Exactly one way to reach the customer; stored and published only encrypted."""
-
-    # repr=False: a contact must never end up in a log line through a model's repr.
-    phone: str | None = Field(
-        default=None,
-        pattern=r"^\+[1-9][0-9]{6,14}$",
-        repr=False,
-        description="Mobile number in E.164 form; give either phone or email.",
-        examples=["+15555550100"],
-    )
-    email: str | None = Field(
-        default=None,
-        max_length=CONTACT_EMAIL_MAX_LENGTH,
-        repr=False,
-        description="E-mail address; give either phone or email.",
-        examples=["jane@example.com"],
-    )
-
-    @field_validator("email")
-    @classmethod
-    def _plain_address(cls, email: str | None) -> str | None:
-        if email is not None:
-            local, _, _ = email.partition("@")
-            if len(local) > 64 or not _EMAIL.fullmatch(email):
-                raise ValueError("must be an e-mail address such as jane@example.com")
-        return email
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Contact:
-        if (self.phone is None) == (self.email is None):
-            raise ValueError("give exactly one of phone or email")
-        return self
-
-    def to_json(self) -> str:
-        """`{"phone": ...}` or `{"email": ...}`: the plaintext that gets encrypted."""
-        return json.dumps(self.model_dump(exclude_none=True), separators=(",", ":"))
 
 
 class PlaceOrder(_Strict):
@@ -118,6 +68,7 @@ class PlaceOrder(_Strict):
         description="Opaque token from the payment provider's client-side SDK; never card data.",
         examples=["tok_success"],
     )
+    # The shared contract (shop_shared.contracts.Contact): notifications reads what order encrypts.
     contact: Contact = Field(
         description="How to reach the customer about this order.", examples=[{"phone": "+15555550100"}]
     )

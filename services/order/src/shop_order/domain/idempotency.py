@@ -9,15 +9,8 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .commands import PlaceOrder
-from .exceptions import OrderDomainError
 
-__all__ = [
-    "IDEMPOTENCY_KEY_PATTERN",
-    "IdempotencyKeyReused",
-    "IdempotencyRecord",
-    "StoredResponse",
-    "request_fingerprint",
-]
+__all__ = ["IDEMPOTENCY_KEY_PATTERN", "IdempotencyRecord", "StoredResponse", "request_fingerprint"]
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 
@@ -74,9 +67,3 @@ class IdempotencyRecord(BaseModel):
     def replays(self, request_hash: str) -> bool:
         """True when a retry carries the same request; another body under the same key is a client bug."""
         return self.request_hash == request_hash
-
-
-class IdempotencyKeyReused(OrderDomainError):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"idempotency key {key!r} was already used with a different request")
-        self.key = key

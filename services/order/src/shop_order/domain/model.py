@@ -8,8 +8,9 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shop_order.exceptions import InvalidStatusTransition
+
 from .commands import PlaceOrder
-from .exceptions import InvalidStatusTransition
 from .money import Currency, to_minor_units
 
 __all__ = ["Order", "OrderLine", "OrderPage", "OrderStatus", "PaymentOutcomeAssessment", "StatusChange"]

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from shop_shared.http import BodySizeLimit, components, create_service_app, error_response
+from shop_shared.composition import Bootstrap
+from shop_shared.http import ApiError, BodySizeLimit, components, create_service_app, problem_response
 
-from shop_order.bootstrap import Bootstrap, OrderBootstrap, bootstrap
-from shop_order.domain import IDEMPOTENCY_KEY_PATTERN, IdempotencyKeyReused, Order, PlaceOrder, StoredResponse
-from shop_order.exceptions import DependencyUnavailable, InvalidCursor
+from shop_order.bootstrap import OrderContainer, bootstrap
+from shop_order.domain import IDEMPOTENCY_KEY_PATTERN, Order, PlaceOrder, StoredResponse
+from shop_order.exceptions import IdempotencyKeyReused, InvalidCursor
 from shop_order.handlers import place_order
 from shop_order.settings import OrderSettings
 
-from .responses import CREATED_HEADERS, IDEMPOTENCY_KEY_REUSED, INVALID_CURSOR, errors
+from .responses import CREATED_HEADERS, IDEMPOTENCY_KEY_REUSED_DETAIL, LIST_ERRORS, PLACE_ERRORS, READ_ERRORS
 from .schemas import CURSOR_EXAMPLE, OrderPageView, OrderView
 
 __all__ = ["create_app"]
-
-logger = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-Id"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 
-Services = Annotated[OrderBootstrap, Depends(components)]
+Services = Annotated[OrderContainer, Depends(components)]
 CorrelationId = Annotated[
     str | None,
     Header(
@@ -61,7 +59,7 @@ def render_created(order: Order) -> StoredResponse:
     return StoredResponse(status=status.HTTP_201_CREATED, body=OrderView.from_order(order).model_dump_json())
 
 
-def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
+def create_app(settings: OrderSettings, *, build: Bootstrap[OrderSettings, OrderContainer] = bootstrap) -> FastAPI:
     """`build` wires the dependencies; tests pass one that returns fakes."""
 
     app = create_service_app(
@@ -70,33 +68,23 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         version="1.0.0",
         description=(
             "Places orders and reports their payment status. Totals are always computed by the server. "
-            'Every error answers with the one shape `{"error": {"code", "message", "details"}}`.'
+            "Every error answers an RFC 9457 problem (`application/problem+json`): `type`, `title`, `status`, "
+            "`detail` and `instance`, plus `code` (what went wrong, for programs) and `details` (the offending "
+            "fields)."
         ),
         build=build,
-        loops=lambda services: services.background,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
-    @app.exception_handler(DependencyUnavailable)
-    async def _unavailable(_: Request, error: DependencyUnavailable) -> JSONResponse:
-        return error_response(
-            503, "unavailable", "The service is temporarily unavailable; retry later.", headers={"Retry-After": "1"}
-        )
-
+    # Outages (503) and unexpected errors (500) are answered by the shared handlers of create_service_app.
     @app.exception_handler(IdempotencyKeyReused)
-    async def _key_reused(_: Request, error: IdempotencyKeyReused) -> JSONResponse:
-        message = "This Idempotency-Key was already used with a different request; use a new key for a new order."
-        return error_response(422, "idempotency_key_reused", message)
+    async def _key_reused(request: Request, _: IdempotencyKeyReused) -> JSONResponse:
+        return problem_response(422, "idempotency_key_reused", IDEMPOTENCY_KEY_REUSED_DETAIL, instance=request.url.path)
 
     @app.exception_handler(InvalidCursor)
-    async def _invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        message = f"The cursor is not valid for this listing ({error}); start again without a cursor."
-        return error_response(422, "invalid_cursor", message)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-        # Logged by the server with its traceback; the client gets the one error shape, no internals.
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+    async def _invalid_cursor(request: Request, error: InvalidCursor) -> JSONResponse:
+        detail = f"The cursor is not valid for this listing ({error}); start again without a cursor."
+        return problem_response(422, "invalid_cursor", detail, instance=request.url.path)
 
     @app.post(
         "/orders",
@@ -104,7 +92,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         response_model=OrderView,
         responses={
             201: {"description": "The order was stored (or, for a retry, had been).", "headers": CREATED_HEADERS},
-            **errors(413, 422, 503, extra_422={"idempotency_key_reused": IDEMPOTENCY_KEY_REUSED}),
+            **PLACE_ERRORS,
         },
         summary="Place an order",
     )
@@ -122,6 +110,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
             idempotency_key=idempotency_key,
             idempotency_ttl=settings.idempotency_ttl,
             correlation_id=correlation_id,
+            clock=services.clock,
         )
         headers = {
             "Location": f"/orders/{placed.order_id}",
@@ -139,7 +128,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
     @app.get(
         "/orders",
         response_model=OrderPageView,
-        responses=errors(422, 503, extra_422={"invalid_cursor": INVALID_CURSOR}),
+        responses=LIST_ERRORS,
         summary="List a customer's orders, newest first",
     )
     async def list_orders(
@@ -165,7 +154,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
         page = await services.repository.list_for_customer(customer_id, limit=limit, cursor=cursor)
         return OrderPageView.from_page(page)
 
-    @app.get("/orders/{order_id}", response_model=OrderView, responses=errors(404, 422, 503), summary="Read an order")
+    @app.get("/orders/{order_id}", response_model=OrderView, responses=READ_ERRORS, summary="Read an order")
     async def get_order(
         order_id: Annotated[
             str,
@@ -176,7 +165,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
             ),
         ],
         services: Services,
-    ) -> OrderView | JSONResponse:
+    ) -> OrderView:
         try:
             # Ids are uuid4 strings: anything else cannot be an order, so skip the table.
             canonical = str(uuid.UUID(order_id))
@@ -184,7 +173,7 @@ def create_app(settings: OrderSettings, *, build: Bootstrap = bootstrap) -> Fast
             canonical = None
         order = await services.repository.get(canonical) if canonical else None
         if order is None:
-            return error_response(404, "not_found", "No order with this id.")
+            raise ApiError(404, "not_found", "No order with this id.")
         return OrderView.from_order(order)
 
     return app

@@ -9,9 +9,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from types_aiobotocore_secretsmanager import SecretsManagerClient
 
 __all__ = ["ApiKeySource", "ApiKeyVerifier", "ApiKeys", "SecretsManagerApiKeySource"]
 
@@ -37,21 +40,21 @@ class SecretsManagerApiKeySource:
     """The secret's SecretString is the key itself; a rotation (`put_secret_value`) makes the new value
     AWSCURRENT and moves the old one to AWSPREVIOUS, so both stages together are the keys in use."""
 
-    def __init__(self, secretsmanager_client: Any, secret_id: str) -> None:
+    def __init__(self, secretsmanager_client: SecretsManagerClient, secret_id: str) -> None:
         self._client = secretsmanager_client
         self._secret_id = secret_id
 
     async def read(self) -> ApiKeys:
         current = await self._client.get_secret_value(SecretId=self._secret_id, VersionStage="AWSCURRENT")
+        previous: str | None = None
         try:
-            previous = await self._client.get_secret_value(SecretId=self._secret_id, VersionStage="AWSPREVIOUS")
+            answer = await self._client.get_secret_value(SecretId=self._secret_id, VersionStage="AWSPREVIOUS")
+            previous = answer.get("SecretString")
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise
-            previous = {}  # never rotated: there is no AWSPREVIOUS version
-        return ApiKeys(
-            current=str(current.get("SecretString") or ""), previous=str(previous.get("SecretString") or "") or None
-        )
+            # Never rotated: there is no AWSPREVIOUS version.
+        return ApiKeys(current=current.get("SecretString") or "", previous=previous or None)
 
 
 class ApiKeyVerifier:

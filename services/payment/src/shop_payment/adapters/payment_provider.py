@@ -22,30 +22,16 @@ from shop_payment.domain import (
     DefinitiveOutcome,
     decline_reason,
 )
-from shop_payment.ports import ChargeDeferred, ProviderCallFailed
+from shop_payment.exceptions import ChargeDeferred, ProviderTemporarilyUnavailable
 
 from .provider_guard import ProviderGuard
 
-__all__ = ["HttpPaymentProvider", "ProviderTemporarilyUnavailable", "parse_retry_after"]
+__all__ = ["HttpPaymentProvider", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
 CHARGES_PATH = "/v1/charges"
 REFUNDS_PATH = "/v1/refunds"
-
-
-class ProviderTemporarilyUnavailable(ProviderCallFailed):
-    """A failure worth retrying: timeout, connection error, 5xx, 409 or 429 (with the provider's Retry-After).
-
-    `ambiguous` says whether the request may have reached the provider and been acted on: a read timeout, a
-    dropped connection, a 5xx or a 409 (the key is in flight) may hide a charge; a refused connection or a 429
-    cannot."""
-
-    def __init__(self, reason: str, retry_after: float | None = None, *, ambiguous: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.ambiguous = ambiguous
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from shop_shared.aws import from_item, is_condition_failure, stable_shard, to_item
@@ -21,6 +21,9 @@ from shop_shared.outbox import DynamoDbOutbox
 from shop_shared.outbox.unit_of_work import DynamoDbUnitOfWork, StateChange, TransactionCancelled
 
 from shop_payment.domain import Payment
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 __all__ = ["DUE_WORK_INDEX", "WORK_SHARDS", "DynamoDbPaymentRepository", "due_key", "work_shard"]
 
@@ -56,7 +59,7 @@ def _from_item(item: dict[str, Any]) -> Payment:
 
 
 class DynamoDbPaymentRepository:
-    def __init__(self, dynamodb_client: Any, table_name: str, outbox: DynamoDbOutbox) -> None:
+    def __init__(self, dynamodb_client: DynamoDBClient, table_name: str, outbox: DynamoDbOutbox) -> None:
         self._client = dynamodb_client
         self._table = table_name
         # The handlers publish after the commit themselves (they know when a step's result is final).

@@ -20,7 +20,7 @@ from aiolimiter import AsyncLimiter
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OPENED, OpenedState
 
-from shop_payment.ports import ChargeDeferred
+from shop_payment.exceptions import ChargeDeferred
 
 __all__ = ["CIRCUIT_NAME", "ProviderGuard"]
 

@@ -30,14 +30,15 @@ from shop_shared.contracts import (
     PositiveAmount,
 )
 
+from shop_payment.exceptions import PaymentAlreadySettled
+
 # Fixed forever: payment ids and outcome event ids derive from it, so a redelivered event maps to the same payment.
 PAYMENT_ID_NAMESPACE = uuid.UUID("6f0c4a52-3c1e-4f59-9d0e-5b7a8f2e4c11")
 
-_KNOWN_DECLINES: frozenset[str] = frozenset(get_args(PaymentFailureReason)) - {"provider_unavailable"}
-
-
-class PaymentAlreadySettled(Exception):
-    """A settled payment is final; settling it again is a bug or a lost race."""
+# Provider decline code -> our reason, for every reason a provider can give (not our own provider_unavailable).
+_KNOWN_DECLINES: dict[str, PaymentFailureReason] = {
+    reason: reason for reason in get_args(PaymentFailureReason) if reason != "provider_unavailable"
+}
 
 
 class PaymentStatus(StrEnum):
@@ -124,8 +125,8 @@ def refund_idempotency_key(payment_id: str) -> str:
 
 def decline_reason(decline_code: object) -> PaymentFailureReason:
     """Map a provider decline code onto our reasons; an unknown code is still a decline of the card."""
-    if isinstance(decline_code, str) and decline_code in _KNOWN_DECLINES:
-        return decline_code  # type: ignore[return-value]
+    if isinstance(decline_code, str):
+        return _KNOWN_DECLINES.get(decline_code, "card_declined")
     return "card_declined"
 
 

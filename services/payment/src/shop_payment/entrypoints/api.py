@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from shop_shared.composition import Bootstrap
 from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
-from shop_shared.http import ApiError, BodySizeLimit, ErrorResponse, components, create_service_app
+from shop_shared.http import ApiError, BodySizeLimit, components, create_service_app, problem_responses
 from shop_shared.messaging import envelope_from_eventbridge_event
 
 from shop_payment import handlers
-from shop_payment.bootstrap import PaymentDependencies, bootstrap
+from shop_payment.bootstrap import PaymentContainer, bootstrap
 from shop_payment.settings import PaymentSettings
 
 from .schemas import AcceptedResponse, PaymentView
@@ -24,8 +23,25 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
-Bootstrap = Callable[[PaymentSettings, AsyncExitStack], Awaitable[PaymentDependencies]]
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 422)}
+_UNAVAILABLE = "A dependency (DynamoDB) is unavailable; retry after `Retry-After` seconds."
+# Every error answers a problem (application/problem+json) with its `code`; see shop_shared.http.problems.
+EVENT_ERRORS = problem_responses(
+    400,
+    401,
+    413,
+    422,
+    503,
+    descriptions={
+        400: "The body is not JSON (`invalid_json`).",
+        401: "The API key header is missing or wrong (`unauthorized`).",
+        413: "The body is larger than an EventBridge event can be (`payload_too_large`).",
+        422: "Not an order.created event this service can read (`invalid_event`, `unsupported_event_type`).",
+        503: _UNAVAILABLE,
+    },
+)
+PAYMENT_ERRORS = problem_responses(
+    404, 503, descriptions={404: "No payment with this id (`not_found`).", 503: _UNAVAILABLE}
+)
 
 router = APIRouter()
 
@@ -35,14 +51,14 @@ def _settings(request: Request) -> PaymentSettings:
     return settings
 
 
-Dependencies = Annotated[PaymentDependencies, Depends(components)]
+Services = Annotated[PaymentContainer, Depends(components)]
 Settings = Annotated[PaymentSettings, Depends(_settings)]
 
 
-@router.post("/events", status_code=202, response_model=AcceptedResponse, responses=ERRORS)
-async def receive_event(request: Request, dependencies: Dependencies, settings: Settings) -> JSONResponse:
+@router.post("/events", status_code=202, response_model=AcceptedResponse, responses=EVENT_ERRORS)
+async def receive_event(request: Request, services: Services, settings: Settings) -> JSONResponse:
     """An EventBridge event, pushed by the API destination with the connection's API key."""
-    if not await dependencies.api_keys.verify(request.headers.get(settings.api_key_header)):
+    if not await services.api_keys.verify(request.headers.get(settings.api_key_header)):
         logger.warning("event rejected: missing or invalid API key")
         raise ApiError(401, "unauthorized", "Missing or invalid API key.")
     body = await request.body()  # at most settings.max_event_bytes: BodySizeLimit refused anything larger
@@ -58,35 +74,27 @@ async def receive_event(request: Request, dependencies: Dependencies, settings: 
         raise ApiError(422, "invalid_event", str(error)) from error
     if envelope.metadata.event_type != OrderCreated.event_type:
         raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {envelope.metadata.event_type}")
-    accepted = await handlers.accept_order_created(envelope, dependencies.repository, dependencies.work)
+    accepted = await handlers.accept_order_created(envelope, services.repository, services.work)
     # A new payment is leased to this worker, which charges it now. For a redelivery the claim decides: a step
     # runs only if one is due and no other worker's lease runs.
-    dependencies.processor.submit(accepted.payment.payment_id)
+    services.processor.submit(accepted.payment.payment_id)
     return JSONResponse(status_code=202, content=AcceptedResponse(payment_id=accepted.payment.payment_id).model_dump())
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentView, responses=ERRORS)
-async def get_payment(payment_id: str, dependencies: Dependencies) -> PaymentView:
-    payment = await dependencies.repository.get(payment_id)
+@router.get("/payments/{payment_id}", response_model=PaymentView, responses=PAYMENT_ERRORS)
+async def get_payment(payment_id: str, services: Services) -> PaymentView:
+    payment = await services.repository.get(payment_id)
     if payment is None:
         raise ApiError(404, "not_found", "No payment with this id.")
     return PaymentView.of(payment)
 
 
-def create_app(settings: PaymentSettings, *, build: Bootstrap = bootstrap) -> FastAPI:
-    app = create_service_app(
-        settings,
-        title="Payment service",
-        version="1",
-        build=build,
-        # The due-work sweep gives every payment whose step is due (or whose worker died) its next step.
-        loops=lambda dependencies: {
-            "outbox-relay": dependencies.relay.run,
-            "due-work-sweep": dependencies.processor.run,
-        },
-        # Payments first (their events go through the outbox), then the relay gets what time is left.
-        drain=lambda dependencies, grace_seconds: dependencies.processor.shutdown(grace_seconds),
-    )
+def create_app(
+    settings: PaymentSettings, *, build: Bootstrap[PaymentSettings, PaymentContainer] = bootstrap
+) -> FastAPI:
+    """`build` wires the dependencies; tests pass one that returns fakes. Its container's background loops
+    (outbox relay, due-work sweep) run with the app, and its `drain` lets payments in flight finish first."""
+    app = create_service_app(settings, title="Payment service", version="1.0.0", build=build)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_event_bytes)
     app.state.settings = settings
     app.include_router(router)

@@ -1,4 +1,8 @@
-"""In-memory adapters with DynamoDB's transaction semantics, for unit tests of loyalty and batch-worker."""
+"""Loyalty's adapters in memory, with DynamoDB's transaction semantics, for unit tests of loyalty and batch-worker.
+
+They name their writes as the DynamoDB adapters do (`account_change_name`, `ledger_change_name`), so a handler's
+transaction fails the same way over either.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from shop_loyalty.adapters.accounts import account_change_name
+from shop_loyalty.adapters.ledger import ledger_change_name, ledger_key
+from shop_loyalty.adapters.partner_notes import entry_from_values
+from shop_loyalty.domain import LoyaltyAccount
+from shop_loyalty.ports import EntryKind, LedgerEntry
 from shop_shared.contracts import EventEnvelope
 from shop_shared.outbox.unit_of_work import (
     CollectedEvents,
@@ -18,13 +27,6 @@ from shop_shared.outbox.unit_of_work import (
     check_transaction,
     outbox_change_name,
 )
-
-from shop_loyalty.domain import LoyaltyAccount
-from shop_loyalty.ports import EntryKind, LedgerEntry
-
-from .accounts import account_change_name
-from .ledger import ledger_change_name, ledger_key
-from .partner_notes import entry_from_values
 
 __all__ = [
     "InMemoryAccounts",

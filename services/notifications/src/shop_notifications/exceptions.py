@@ -1,6 +1,13 @@
-"""Errors of the notifications domain; each one leaves the message for redelivery (then the DLQ)."""
+"""Every error of the notifications service. Each one raised by a handler leaves its message for redelivery
+(then the DLQ); none reaches the HTTP API, which only reads the notification records.
+
+The send errors tell "certainly not sent" (SendRejected, ProviderUnreachable) from "maybe sent"
+(SendOutcomeUnknown); adapters/send_errors.py sorts what the SDK raised into them.
+"""
 
 from __future__ import annotations
+
+from shop_shared.exceptions import DependencyUnavailable
 
 __all__ = [
     "ContactNotFound",
@@ -44,11 +51,14 @@ class SendRejected(NotificationsError):
         self.code = code
 
 
-class ProviderUnreachable(NotificationsError):
-    """The request never left: connection refused, connect timeout, no credentials. It was not sent."""
+class ProviderUnreachable(NotificationsError, DependencyUnavailable):
+    """The request never left: connection refused, connect timeout, no credentials. It was not sent.
+
+    `code` says why (the SDK error's name); the message names the provider only.
+    """
 
     def __init__(self, channel: str, reason: str) -> None:
-        super().__init__(f"{channel} provider not reached: {reason}")
+        super().__init__(f"{channel} provider")
         self.code = reason
 
 

@@ -1,0 +1,1 @@
+"""Tests of the whole system, and what the tests of several packages share."""

@@ -63,8 +63,12 @@ def count_events(sqs: SQSClient, queue_url: str, dynamodb: DynamoDBClient, outbo
         elif time.monotonic() - stable_since >= SETTLE_SECONDS or time.monotonic() > deadline:
             break
         time.sleep(0.5)
+    # Only events count: the table also holds the relays' coordination items (`#relays`, `#shard:<n>` leases).
     in_outbox = sum(
-        page["Count"] for page in dynamodb.get_paginator("scan").paginate(TableName=outbox_table, Select="COUNT")
+        page["Count"]
+        for page in dynamodb.get_paginator("scan").paginate(
+            TableName=outbox_table, Select="COUNT", FilterExpression="attribute_exists(event_type)"
+        )
     )
     return EventTally(queued, in_outbox)
 

@@ -16,7 +16,8 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop batch tier-cost bench-tiers bench-outbox rotate-payment-key test test-unit lint typecheck provision terraform-check
+.PHONY: help sync up start stop restart batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak rotate-payment-key test test-unit lint typecheck provision terraform-check
+ORDERS ?= 10000
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -45,6 +46,18 @@ bench-tiers: sync ## tier run over generated customers: customers/s and time per
 
 bench-outbox: sync ## outbox backlog drained by 1 and 2 relays vs raw PutEvents, exactly-once check (ARGS="--entries 20000")
 	$(RUN) python -m shop_devtools bench-outbox $(ARGS)
+
+bench-blackfriday: sync ## the synchronous baseline vs the event-driven system under open-model load, 4 conditions and a spike; chart and report in .local/bench/
+	$(RUN) python -m shop_devtools bench-blackfriday $(ARGS)
+
+bench-efficiency: sync ## each part of the design vs the raw AWS calls it needs (CPU per order, hop latency, SQS rate), and the capacity and cost sheet
+	$(RUN) python -m shop_devtools bench-efficiency $(ARGS)
+
+soak: sync ## ORDERS orders at a steady rate under scheduled faults (kill -9, SIGTERM, duplicates, provider errors, a bus outage), then every invariant checked
+	$(RUN) python -m shop_devtools soak --orders $(ORDERS) $(ARGS)
+
+restart: sync ## stop, kill or restart one process of `make start`/`make up` while the rest run (SERVICE=loyalty SIGNAL=KILL)
+	$(RUN) python -m shop_devtools process restart $(SERVICE) --signal $(or $(SIGNAL),TERM)
 
 rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
 	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)

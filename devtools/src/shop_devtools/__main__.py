@@ -22,8 +22,41 @@ from .runtime import configured_endpoints
 from .services import SERVICES, SIMULATORS, configured_port
 from .supervisor import LOCAL_PREFIX, run_system
 
+
+def _soak(argv: list[str]) -> int:
+    from .soak.cli import main as soak_main  # imported on use: the soak harness is large
+
+    return soak_main(argv)
+
+
+def _bench_blackfriday(argv: list[str]) -> int:
+    from .benchmarks.blackfriday.cli import main as blackfriday_main  # imported on use: matplotlib is slow to load
+
+    return blackfriday_main(argv)
+
+
+def _bench_efficiency(argv: list[str]) -> int:
+    from .benchmarks.efficiency.cli import main as efficiency_main
+
+    return efficiency_main(argv)
+
+
+def _process_control(argv: list[str]) -> int:
+    from .control import main as control_main
+
+    return control_main(argv)
+
+
 # Commands that parse their own arguments.
-SELF_PARSED = {"tier-cost": tier_cost.main, "bench-tiers": tier_run.main, "bench-outbox": outbox_bench.main}
+SELF_PARSED = {
+    "tier-cost": tier_cost.main,
+    "bench-tiers": tier_run.main,
+    "bench-outbox": outbox_bench.main,
+    "bench-blackfriday": _bench_blackfriday,
+    "bench-efficiency": _bench_efficiency,
+    "soak": _soak,
+    "process": _process_control,
+}
 
 
 def main() -> int:

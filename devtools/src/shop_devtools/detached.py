@@ -8,14 +8,13 @@ import subprocess
 import sys
 import time
 
-from .paths import LOCAL_DIR, RUN_DIR
 from .processes import stop_process_group
-from .supervisor import READY_FILE, SUPERVISOR_STATE, read_ready
+from .supervisor import LOG_DIR, READY_FILE, RUN_STATE_DIR, SUPERVISOR_STATE, read_ready
 
 __all__ = ["start_detached", "stop_detached"]
 
-SUPERVISOR_PID = RUN_DIR / "supervisor.pid"
-SUPERVISOR_LOG = LOCAL_DIR / "logs" / "supervisor.log"
+SUPERVISOR_PID = RUN_STATE_DIR / "supervisor.pid"
+SUPERVISOR_LOG = LOG_DIR / "supervisor.log"
 
 
 def start_detached(timeout: float = 300.0) -> int:
@@ -23,7 +22,7 @@ def start_detached(timeout: float = 300.0) -> int:
     if _alive(_read_pid()):
         print("already running (make stop first)", file=sys.stderr)
         return 1
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    RUN_STATE_DIR.mkdir(parents=True, exist_ok=True)
     SUPERVISOR_LOG.parent.mkdir(parents=True, exist_ok=True)
     READY_FILE.unlink(missing_ok=True)
     with SUPERVISOR_LOG.open("w") as log:

@@ -8,12 +8,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
-__all__ = ["ManagedProcess", "stop_all", "stop_process_group"]
+__all__ = ["SIGNALS", "ManagedProcess", "ProcessSlot", "stop_all", "stop_process_group"]
+
+# The signals a process may be stopped with on request: TERM is ECS's graceful stop, KILL is `kill -9` (an OOM kill).
+SIGNALS = {"TERM": signal.SIGTERM, "KILL": signal.SIGKILL}
+TERM_GRACE_SECONDS = 30.0  # ECS's stopTimeout: the services drain within 25 s (their *_SHUTDOWN_GRACE_SECONDS)
 
 
 class ManagedProcess:
@@ -57,9 +61,18 @@ class ManagedProcess:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def stop(self, timeout: float | None = None) -> int | None:
-        """SIGTERM the process group, then SIGKILL what is left after `timeout` (default `stop_timeout`) seconds."""
-        stop_process_group(self.pid, self.stop_timeout if timeout is None else timeout)
+    def stop(self, timeout: float | None = None, *, first_signal: signal.Signals = signal.SIGTERM) -> int | None:
+        """Send `first_signal` (SIGTERM) to the process group, then SIGKILL what is left after `timeout` (default
+        `stop_timeout`) seconds; with SIGKILL first, nothing is given a chance to clean up (kill -9)."""
+        grace = self.stop_timeout if timeout is None else timeout
+        try:
+            os.killpg(self.pid, first_signal)
+            self.process.wait(grace)  # reaped by Popen, so the exit code (-9 after a kill) is known
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        stop_process_group(
+            self.pid, 2.0, first_signal=first_signal
+        )  # the leader if it is still there, and its children
         self._pump.join(timeout=2)
         if self._log_file:
             self._log_file.close()
@@ -77,6 +90,58 @@ class ManagedProcess:
                 self._echo.flush()
 
 
+class ProcessSlot:
+    """One named process that can be stopped, killed or restarted while the others run, as ECS replaces one task.
+
+    `launch` starts a new process; `wait_ready` returns once it is healthy (raises otherwise). A process stopped
+    on request is `held`: it is not a crash, and it stays stopped until `start`.
+    """
+
+    def __init__(
+        self, name: str, launch: Callable[[], ManagedProcess], wait_ready: Callable[[ManagedProcess], None]
+    ) -> None:
+        self.name = name
+        self._launch = launch
+        self._wait_ready = wait_ready
+        self.process: ManagedProcess | None = None
+        self.held = False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.running()
+
+    def crashed(self) -> bool:
+        """Exited without anybody asking it to."""
+        return not self.held and self.process is not None and not self.process.running()
+
+    def start(self) -> ManagedProcess:
+        """Start it (unless it runs) and wait until it is healthy; a start that fails leaves it stopped (held)."""
+        if self.process is not None and self.process.running():
+            self.held = False
+            return self.process
+        self.held = True  # not a crash while it starts; a failed start stays stopped
+        process = self._launch()
+        self.process = process
+        try:
+            self._wait_ready(process)
+        except BaseException:
+            process.stop()
+            raise
+        self.held = False
+        return process
+
+    def stop(self, signal_name: str = "TERM") -> int | None:
+        """Stop it with SIGTERM (graceful: SIGKILL only after ECS's 30 s stopTimeout) or SIGKILL; returns its
+        exit code (-9 when it had to be killed)."""
+        self.held = True  # first, so a watcher never takes the requested exit for a crash
+        if self.process is None:
+            return None
+        return self.process.stop(TERM_GRACE_SECONDS, first_signal=SIGNALS[signal_name])
+
+    def restart(self, signal_name: str = "TERM") -> ManagedProcess:
+        self.stop(signal_name)
+        return self.start()
+
+
 def stop_all(processes: Sequence[ManagedProcess]) -> dict[str, tuple[int | None, float]]:
     """Stop processes side by side (each may wait out a long poll); returns label -> (exit code, seconds)."""
 
@@ -90,10 +155,10 @@ def stop_all(processes: Sequence[ManagedProcess]) -> dict[str, tuple[int | None,
     return {process.label: result for process, result in zip(processes, results, strict=True)}
 
 
-def stop_process_group(pid: int, timeout: float = 10.0) -> None:
+def stop_process_group(pid: int, timeout: float = 10.0, *, first_signal: signal.Signals = signal.SIGTERM) -> None:
     """Stop the process group led by `pid` (started with start_new_session) and reap the leader."""
     try:
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, first_signal)
     except ProcessLookupError:
         return
     deadline = time.monotonic() + timeout

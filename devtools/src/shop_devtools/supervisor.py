@@ -7,6 +7,10 @@ documented knobs), printed with secret-looking values masked; ports, endpoints a
 and win over the caller's, with a line saying so.
 Order of stop: the services and stand-ins side by side (each may wait out a long poll), then the emulators; each
 process group by PID, SIGTERM then SIGKILL after a grace period.
+One process at a time (`python -m shop_devtools process restart|stop|kill|start <name>`, `make restart`): the
+request arrives through .local/run/control/ (control.py); the others keep running. A process that exits without
+such a request is a crash: the supervisor then stops everything and exits 1, so a crash is never hidden behind a
+restart.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from typing import IO
 import boto3
 from shop_shared.topology import DeployedTopology, load_topology
 
+from .control import ControlInbox, control_dir, perform, run_dir
 from .emulators import EmulatorEndpoints
 from .paths import LOCAL_DIR, RUN_DIR
-from .processes import ManagedProcess, stop_all
+from .processes import ManagedProcess, ProcessSlot, stop_all
 from .provisioning import provision
 from .runtime import LocalAws, configured_endpoints, start_local_aws
 from .services import (
@@ -42,9 +47,12 @@ from .services import (
 __all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system", "start_configured"]
 
 LOCAL_PREFIX = "shop-"
-READY_FILE = RUN_DIR / "ready.json"
-SUPERVISOR_STATE = RUN_DIR / "processes.json"
-LOG_DIR = LOCAL_DIR / "logs"
+# SHOP_RUN_DIR moves the run state and the logs (a test runs a supervisor of its own beside `make start`).
+RUN_STATE_DIR = run_dir()
+READY_FILE = RUN_STATE_DIR / "ready.json"
+SUPERVISOR_STATE = RUN_STATE_DIR / "processes.json"
+LOG_DIR = LOCAL_DIR / "logs" if RUN_STATE_DIR == RUN_DIR else RUN_STATE_DIR / "logs"
+READY_TIMEOUT = 60.0
 
 
 def run_system() -> int:
@@ -57,15 +65,17 @@ def run_system() -> int:
     if endpoints.healthy():
         print(f"an AWS emulator already answers on {endpoints.localstack_url}: run `make stop` first", file=sys.stderr)
         return 1
-    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    RUN_STATE_DIR.mkdir(parents=True, exist_ok=True)
     READY_FILE.unlink(missing_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    started: list[ManagedProcess] = []
+    inbox = ControlInbox(control_dir())
+    started: list[ManagedProcess] = []  # the emulators
+    slots: dict[str, ProcessSlot] = {}  # the stand-ins and the services, each restartable on request
     runtime: LocalAws | None = None
     try:
         runtime = start_local_aws(endpoints, reuse=False, log_dir=LOG_DIR, echo=sys.stdout)
         started.extend(runtime.started)
-        _record(started)
+        _record(started, slots)
         ports = {name: configured_port(spec) for name, spec in {**SERVICES, **SIMULATORS}.items()}
         os.environ.update(runtime.env)
         deployed, report = provision(
@@ -79,21 +89,24 @@ def run_system() -> int:
         for spec in (*SIMULATORS.values(), *SERVICES.values()):
             if stop_requested.is_set():
                 return 130
-            process, knobs[spec.name] = start_configured(
-                spec, ports, runtime.env, deployed, caller_env=os.environ, log_dir=LOG_DIR, echo=sys.stdout
-            )
-            started.append(process)
-            _record(started)
-            wait_until_ready(process, ports[spec.name])
+            slots[spec.name] = _slot(spec, ports, runtime.env, deployed, knobs)
+            _record(started, slots)
+            slots[spec.name].start()
+            _record(started, slots)
         settings = {name: passed for name, passed in knobs.items() if passed}
         READY_FILE.write_text(
             json.dumps({"ports": ports, "endpoints": _endpoint_urls(endpoints), "settings": settings})
         )
         _banner(ports, endpoints, settings)
         while not stop_requested.wait(0.5):
-            dead = [process.label for process in started if not process.running()]
+            for request_id, request in inbox.take():
+                ok, message = perform(request, slots) if request else (False, "unreadable request")
+                _say(message)
+                inbox.answer(request_id, ok, message)
+                _record(started, slots)
+            dead = [p.label for p in started if not p.running()] + [n for n, s in slots.items() if s.crashed()]
             if dead:
-                _say(f"stopping: {', '.join(dead)} exited")
+                _say(f"stopping: {', '.join(dead)} exited without a request (a crash)")
                 return 1
         return 0
     except Exception as error:
@@ -102,8 +115,8 @@ def run_system() -> int:
     finally:
         _say("stopping everything...")
         # The services first, side by side (their drain still talks to the emulators), then the emulators.
-        emulators = set(runtime.started) if runtime is not None else set()
-        for group in ([p for p in started if p not in emulators], [p for p in started if p in emulators]):
+        services = [slot.process for slot in slots.values() if slot.process is not None]
+        for group in (services, started):
             for label, (code, seconds) in stop_all(group).items():
                 _say(f"{label} stopped (exit {code}) in {seconds:.1f} s")
         READY_FILE.unlink(missing_ok=True)
@@ -132,9 +145,32 @@ def start_configured(
     return process, {name: mask(name, value) for name, value in built.passed.items()}
 
 
-def _record(started: list[ManagedProcess]) -> None:
+def _slot(
+    spec: ServiceSpec,
+    ports: dict[str, int],
+    aws_env: dict[str, str],
+    deployed: DeployedTopology,
+    knobs: dict[str, dict[str, str]],
+) -> ProcessSlot:
+    """A process `make up` starts, and starts again the same way when asked to (`make restart`)."""
+
+    def launch() -> ManagedProcess:
+        process, knobs[spec.name] = start_configured(
+            spec, ports, aws_env, deployed, caller_env=os.environ, log_dir=LOG_DIR, echo=sys.stdout
+        )
+        return process
+
+    return ProcessSlot(spec.name, launch, lambda process: wait_until_ready(process, ports[spec.name], READY_TIMEOUT))
+
+
+def _record(started: list[ManagedProcess], slots: dict[str, ProcessSlot]) -> None:
     """Keep the children's PIDs on disk so `make stop` can clean up even after a crash of this process."""
-    SUPERVISOR_STATE.write_text(json.dumps({"supervisor": os.getpid(), "children": [p.pid for p in started]}))
+    children = [p.pid for p in started] + [s.process.pid for s in slots.values() if s.process is not None]
+    running = {name: slot.process.pid for name, slot in slots.items() if slot.process is not None and slot.running()}
+    state = {"supervisor": os.getpid(), "children": children, "running": running}
+    partial = SUPERVISOR_STATE.with_name(f".{SUPERVISOR_STATE.name}.partial")
+    partial.write_text(json.dumps(state))
+    partial.replace(SUPERVISOR_STATE)  # `make stop` and `make restart` never read half a file
 
 
 def _endpoint_urls(endpoints: EmulatorEndpoints) -> dict[str, str]:
@@ -159,7 +195,7 @@ def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints, settings: dict[
     for name, passed in settings.items():
         knobs = ", ".join(f"{variable}={value}" for variable, value in sorted(passed.items()))
         lines.append(f"  {name + ':':<18}{knobs}  (from your environment)")
-    lines.append("Ctrl-C stops everything.")
+    lines.append("`make restart SERVICE=<name> SIGNAL=KILL|TERM` restarts one process; Ctrl-C stops everything.")
     for line in lines:
         _say(line)
 

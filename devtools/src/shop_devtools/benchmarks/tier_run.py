@@ -32,6 +32,7 @@ from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
 from shop_devtools.services import SERVICES, SIMULATORS, service_env, start_service, wait_until_ready
 
 from .cpu import CpuMeter
+from .efficiency.tier_raw import RawPass, format_raw_pass, raw_tier_pass
 from .loading import LoadedCustomers, load_customers
 from .local_aws import aws_variables, remove_prefixed_resources
 from .report import BenchmarkReport, format_report
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "parse_args"]
 
 LOAD_THREADS = 8
+MAP_MAX_CONCURRENCY = 10  # the state machine's Map runs at most this many chunks at once
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -70,6 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--as-of", type=_month, default=None, help="the month to qualify for, YYYY-MM (default: this month)"
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the emulator and worker logs after a success")
+    parser.add_argument(
+        "--skip-raw", action="store_true", help="skip the raw scan + write + publish pass timed beside the run"
+    )
     return parser.parse_args(argv)
 
 
@@ -118,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                     dynamodb, deployed.name("loyalty-accounts"), args.customers, seed=args.seed, as_of=as_of
                 )
                 _say(f"loaded in {loaded.seconds:.1f} s ({loaded.count / loaded.seconds:,.0f} customers/s)")
+                raw = None if args.skip_raw else _raw_pass(args, session, deployed, prefix, runtime, as_of)
                 workers = _start_workers(args, runtime, deployed, ports, work_dir)
                 _say(f"{len(workers)} worker(s) x {args.concurrent_tasks} tasks ready; running the state machine...")
                 meter = CpuMeter(
@@ -135,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 stop_all(workers)
                 workers = []
                 ok = _report(args, where, loaded, result, cpu_seconds, dynamodb, session.client("sqs"), deployed, as_of)
+                if raw is not None:
+                    # Only a complete run compares: a failed chunk's customers were never done.
+                    compared = format_raw_pass(raw, loaded.count, float(result["seconds"])) if ok else None
+                    print(compared or f"raw pass {raw.rate:,.0f} customers/s; no ratio: the run failed", flush=True)
             finally:
                 stop_all(workers)
                 if not runtime.started:
@@ -146,6 +156,37 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"logs of the emulators and workers kept in {work_dir}", file=sys.stderr, flush=True)
     return 0 if ok else 1
+
+
+def _raw_pass(
+    args: argparse.Namespace,
+    session: boto3.Session,
+    deployed: DeployedTopology,
+    prefix: str,
+    runtime: LocalAws,
+    as_of: str,
+) -> RawPass | None:
+    """The raw baseline over the same customers, before the run changes them (see efficiency/tier_raw.py)."""
+    segments = -(-args.customers // args.chunk_size)
+    at_once = min(MAP_MAX_CONCURRENCY, args.workers * args.concurrent_tasks)
+    _say(f"raw pass: {segments} scan segments, {at_once} at once, into shadow tables and a bus of its own...")
+    clients = (session.client("dynamodb"), session.client("events"), session.client("sqs"))
+    emulators = {process.label: process.pid for process in runtime.started}
+    try:
+        raw = raw_tier_pass(
+            clients,
+            deployed.name("loyalty-accounts"),
+            prefix,
+            segments=segments,
+            at_once=at_once,
+            as_of=as_of,
+            emulator_pids=emulators,
+        )
+    except Exception as error:  # the baseline is extra: its failure must not cost the run itself
+        _say(f"raw pass failed: {type(error).__name__}: {error}")
+        return None
+    _say(f"raw pass: {raw.customers:,} customers in {raw.seconds:.1f} s ({raw.rate:,.0f} customers/s)")
+    return raw
 
 
 def _start_workers(

@@ -1,0 +1,168 @@
+"""`make soak ORDERS=10000`: orders at a steady rate while faults are injected on a schedule, then every
+invariant checked against every source of truth. Exit 1 on any failed invariant.
+
+Everything is the soak's own: LocalStack and moto on free ports, the topology under a prefix of its own, every
+service and both stand-ins as real processes, an EventBridge fault proxy for the services. Nothing of `make
+start` is touched. The parts: schedule (what and when), system (processes, restarts), proxy (the bus outage),
+capture (events seen on the bus, replays), load (the client and the faults), settle, sources and invariants
+(the checker), report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+import httpx
+from botocore.config import Config
+
+from shop_devtools.benchmarks.cpu import CpuMeter
+from shop_devtools.benchmarks.local_aws import aws_variables
+from shop_devtools.paths import LOCAL_DIR
+
+from . import sources
+from .capture import EventCapture
+from .invariants import EventRow, Evidence, check_all
+from .load import FaultRunner, Placed, Replayer, run_load
+from .report import format_report
+from .schedule import fault_schedule, plan_orders
+from .settle import Settled, settle
+from .system import SoakSystem
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = ["main"]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="soak", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=_positive, default=10_000, help="orders to place (default 10000)")
+    parser.add_argument("--rate", type=float, default=5.0, help="orders per second, steady (default 5)")
+    parser.add_argument("--seed", type=int, default=1, help="the same seed places the same orders")
+    parser.add_argument("--settle-timeout", type=float, default=900.0, help="seconds to wait for everything to settle")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs after a passing run")
+    return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 10:
+        raise argparse.ArgumentTypeError("at least 10 orders (faults fire at shares of the orders)")
+    return value
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    (LOCAL_DIR / "soak").mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=LOCAL_DIR / "soak"))
+    _say(f"{args.orders:,} orders at {args.rate:g}/s; logs in {work_dir}")
+    ok = False
+    runtime = SoakSystem.start_emulators(work_dir)
+    try:
+        with aws_variables(runtime.env):
+            system = SoakSystem.start(work_dir, runtime)
+            try:
+                ok = _soak(args, system)
+            finally:
+                system.stop()
+    finally:
+        runtime.stop()
+        if ok and not args.keep_logs:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        else:
+            print(f"soak: logs kept in {work_dir}", file=sys.stderr, flush=True)
+    return 0 if ok else 1
+
+
+def _soak(args: argparse.Namespace, system: SoakSystem) -> bool:
+    config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=20)
+    session = boto3.Session()
+    dynamodb, sqs = session.client("dynamodb", config=config), session.client("sqs", config=config)
+    events = session.client("events", config=config)
+    _say(f"every process healthy under {system.deployed.prefix}: {', '.join(system.slots)}")
+    capture = EventCapture(sqs, events, system.deployed.bus_name, system.deployed.name("soak-capture"))
+    meter = CpuMeter({process.label: process.pid for process in system.runtime.started})
+    meter.start()
+    began = time.monotonic()
+    runner = FaultRunner(system, began, _say)
+    try:
+        replayer = Replayer(capture)
+        plan = plan_orders(args.orders, seed=args.seed, run_id=uuid.uuid4().hex[:6])
+        placed = asyncio.run(run_load(plan, args.rate, system.url["order"], fault_schedule(), runner, replayer))
+        load_seconds = time.monotonic() - began
+        _say(f"load done in {load_seconds:.1f} s; waiting for the last faults, then for everything to settle")
+        runner.finish(timeout=600)
+        settled = settle(system, dynamodb, sqs, capture, replayer, args.settle_timeout, _say)
+        cpu = meter.stop() | system.cpu_seconds()
+        wall_seconds = time.monotonic() - began
+        checks = check_all(_evidence(system, dynamodb, sqs, capture, placed, runner, settled))
+        with httpx.Client(timeout=30) as client:
+            stats = client.get(f"{system.url['payment-provider']}/sim/stats").json()
+        report = format_report(
+            placed=placed,
+            rate=args.rate,
+            load_seconds=load_seconds,
+            wall_seconds=wall_seconds,
+            timeline=runner.timeline,
+            replayed=replayer.replayed,
+            settled=settled,
+            provider_stats=stats,
+            cpu_seconds=cpu,
+            checks=checks,
+        )
+        print(report, flush=True)
+        return settled.ok and all(check.ok for check in checks)
+    finally:
+        runner.finish(timeout=300)  # no restart may start a process after the system is stopped
+        capture.close()
+
+
+def _evidence(
+    system: SoakSystem,
+    dynamodb: DynamoDBClient,
+    sqs: SQSClient,
+    capture: EventCapture,
+    placed: list[Placed],
+    runner: FaultRunner,
+    settled: Settled,
+) -> Evidence:
+    accepted = {p.order_id: p.planned.customer_id for p in placed if p.order_id}
+    customers = sorted({p.planned.customer_id for p in placed})
+    interrupted = any(d.process == "notifications" for d in system.downtimes)
+    with httpx.Client(timeout=30) as client:
+        return Evidence(
+            placed=accepted,
+            client_errors=[f"order {p.planned.index}: {p.error}" for p in placed if p.error],
+            duplicate_mismatches=[
+                f"order {p.planned.index}: the re-POST got another answer"
+                for p in placed
+                if p.duplicate_same_order is False
+            ],
+            duplicates_sent=sum(p.duplicate_same_order is not None for p in placed),
+            orders=sources.orders(dynamodb, system.deployed),
+            charges=sources.charges(client, system.url["payment-provider"]),
+            payment_statuses=sources.payments_by_order(dynamodb, system.deployed),
+            loyalty_points=sources.loyalty_points(client, system.url["loyalty"], customers),
+            partner_points=sources.partner_points(client, system.url["loyalty-partner"], customers),
+            bus_events=[EventRow(e.event_id, e.event_type, e.order_id) for e in capture.events()],
+            notifications=sources.notifications(client, system.url["notifications"], customers),
+            dlq=sources.dlq_messages(sqs, system.deployed),
+            outbox=sources.outbox_events(dynamodb, system.deployed),
+            notifications_interrupted=interrupted,
+            fault_failures=runner.failures + ([] if settled.ok else [f"not settled: {settled.last_state}"]),
+            unexplained_redeliveries=settled.unexplained,
+        )
+
+
+def _say(message: str) -> None:
+    print(f"soak | {message}", flush=True)

@@ -154,7 +154,9 @@ async def test_sigterm_mid_chunk_fails_the_chunk_back_and_another_worker_retries
     stopping = start_service_process("batch-worker", extra_env=impatient_env, port=free_port())
     execution = await start_run(aws, deployed_topology, chunk_size=10_000)
     assert await wait_for_chunk_start(aws, execution) == "stopping-worker"
-    assert stopping.stop(timeout=15) == 0, "the worker exited by itself after failing the chunk back"
+    # uvicorn raises SIGTERM again once its graceful shutdown is done: -15 is a drained exit, -9 would be SIGKILL.
+    exit_code = stopping.stop(timeout=15)
+    assert exit_code in (0, -signal.SIGTERM), "the worker exited by itself after failing the chunk back"
     start_worker("worker-a")  # the module's first test: no other worker polls before this one
 
     summary = await wait_for_success(aws, execution)

@@ -114,7 +114,8 @@ async def test_sigterm_mid_batch_finishes_what_runs_gives_back_the_rest_and_noth
     stopping = time.monotonic()
     exit_code = worker.stop(timeout=30)  # SIGTERM, what ECS sends first
     stop_seconds = time.monotonic() - stopping
-    assert exit_code == 0, "the worker drained and exited by itself, not by SIGKILL"
+    # uvicorn raises SIGTERM again once its graceful shutdown is done: -15 is a drained exit, -9 would be SIGKILL.
+    assert exit_code in (0, -signal.SIGTERM), "the worker drained and exited by itself, not by SIGKILL"
     handled_before_stop = await credited_orders(aws, deployed_topology, events)
     assert 0 < len(handled_before_stop) < ORDERS
 

@@ -23,12 +23,16 @@ __all__ = ["capture_queue", "exactly_once", "receive_until"]
 
 
 @contextmanager
-def capture_queue(sqs: SQSClient, events: EventBridgeClient, bus: str, name: str) -> Iterator[str]:
-    """A rule sending every benchmark event of the bus to a fresh queue; both deleted afterwards."""
+def capture_queue(
+    sqs: SQSClient, events: EventBridgeClient, bus: str, name: str, pattern: dict[str, object] | None = None
+) -> Iterator[str]:
+    """A rule sending the bus's events that match `pattern` (by default the outbox benchmark's) to a fresh queue;
+    both deleted afterwards."""
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    if pattern is None:
+        pattern = {"source": ["shop.payment"], "detail": {"data": {"customer_id": ["c-bench"]}}}
     try:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        pattern = {"source": ["shop.payment"], "detail": {"data": {"customer_id": ["c-bench"]}}}
         events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
         try:
             events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "capture", "Arn": arn}])

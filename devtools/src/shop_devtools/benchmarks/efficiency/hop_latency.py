@@ -18,14 +18,13 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
 
 from shop_devtools.benchmarks.cpu import CpuMeter
+from shop_devtools.benchmarks.outbox_capture import capture_queue
 
 from .comparison import Comparison, percentile
 from .http_load import order_body
@@ -40,6 +39,8 @@ __all__ = ["ACCEPTED_TO_CREDITED", "CAPTURE_CAVEAT", "CHAIN", "hop_deltas", "mea
 
 GOAL = 2.0
 RAW_SOURCE = "bench.efficiency.raw"
+# The capture queue gets order's events and the raw markers.
+HOPS_PATTERN: dict[str, object] = {"source": ["shop.order", RAW_SOURCE]}
 SPACING_SECONDS = 0.3
 VISIBLE_POLL_SECONDS = 0.02
 VISIBLE_TIMEOUT = 30.0
@@ -66,23 +67,6 @@ def hop_deltas(stamps: dict[str, float]) -> dict[str, float]:
     if "envelope occurred_at" in stamps and "ledger credited_at" in stamps:
         deltas[ACCEPTED_TO_CREDITED] = (stamps["ledger credited_at"] - stamps["envelope occurred_at"]) * 1000
     return deltas
-
-
-@contextmanager
-def capture_queue(sqs: SQSClient, events: EventBridgeClient, bus: str, name: str) -> Iterator[str]:
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    try:
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        pattern = {"source": ["shop.order", RAW_SOURCE]}
-        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
-        try:
-            events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "capture", "Arn": arn}])
-            yield url
-        finally:
-            events.remove_targets(Rule=name, EventBusName=bus, Ids=["capture"])
-            events.delete_rule(Name=name, EventBusName=bus)
-    finally:
-        sqs.delete_queue(QueueUrl=url)
 
 
 async def _one_order(
@@ -161,7 +145,7 @@ def measure_hops(
     processes = [partner, stage.start("loyalty"), stage.start("order")]
     meter = CpuMeter(stage.emulator_pids() | {process.label: process.pid for process in processes})
     try:
-        with capture_queue(sqs, events, bus, stage.deployed.name("bench-hops")) as url:
+        with capture_queue(sqs, events, bus, stage.deployed.name("bench-hops"), HOPS_PATTERN) as url:
             meter.start()
             began = time.perf_counter()
             stamped = asyncio.run(_orders(stage, orders))

@@ -8,10 +8,20 @@ from shop_devtools.soak.invariants import (
     Evidence,
     NotificationRow,
     OrderRow,
+    SentMessage,
     check_all,
     expected_points,
     summary,
 )
+
+PHONE, EMAIL = "+15550000001", "soak-2@example.com"
+TEXT = {
+    "e1": "Shop: thanks for your order #o1! Total: 12.99 USD. We'll keep you posted.",
+    "e2": "Shop: thanks for your order #o2! Total: 5.00 USD. We'll keep you posted.",
+    "e3": "Shop: thanks for your order #o3! Total: 40.00 USD. We'll keep you posted.",
+    "p3": "Shop: order #o3 (40.00 USD): payment failed, card declined. Please update your payment details: x.",
+}
+SENT_LINE = "what SES and SNS sent = the SENT notifications, one message each"
 
 
 def consistent() -> Evidence:
@@ -30,10 +40,16 @@ def consistent() -> Evidence:
         EventRow("p3", "payment.failed", "o3"),
     ]
     notifications = [
-        NotificationRow("c1", "e1", "order_confirmed", "SENT"),
-        NotificationRow("c2", "e2", "order_confirmed", "SENT"),
-        NotificationRow("c1", "e3", "order_confirmed", "SENT"),
-        NotificationRow("c1", "p3", "payment_failed", "SENT"),
+        NotificationRow("c1", "e1", "order_confirmed", "SENT", TEXT["e1"]),
+        NotificationRow("c2", "e2", "order_confirmed", "SENT", TEXT["e2"]),
+        NotificationRow("c1", "e3", "order_confirmed", "SENT", TEXT["e3"]),
+        NotificationRow("c1", "p3", "payment_failed", "SENT", TEXT["p3"]),
+    ]
+    sent = [
+        SentMessage(PHONE, TEXT["e1"]),
+        SentMessage(EMAIL, TEXT["e2"]),
+        SentMessage(PHONE, TEXT["e3"]),
+        SentMessage(PHONE, TEXT["p3"]),
     ]
     return Evidence(
         placed={"o1": "c1", "o2": "c2", "o3": "c1"},
@@ -48,6 +64,8 @@ def consistent() -> Evidence:
         partner_points={"c1": 12, "c2": 5},
         bus_events=events,
         notifications=notifications,
+        contacts={"c1": PHONE, "c2": EMAIL},
+        sent=sent,
         dlq={"loyalty-order-events": [], "notifications-events": []},
         outbox={"order-outbox": 0, "payment-outbox": 0},
     )
@@ -137,32 +155,50 @@ def test_a_lost_or_invented_order_fails() -> None:
 def test_an_event_published_twice_with_two_ids_or_never_fails() -> None:
     evidence = consistent()
     evidence.bus_events.append(EventRow("e1-again", "order.created", "o1"))
-    evidence.notifications.append(NotificationRow("c1", "e1-again", "order_confirmed", "SENT"))
+    evidence.notifications.append(NotificationRow("c1", "e1-again", "order_confirmed", "SENT", TEXT["e1"]))
+    evidence.sent.append(SentMessage(PHONE, TEXT["e1"]))  # the second event's confirmation was really sent
     assert failed_lines(evidence) == ["one order.created and one payment outcome per order on the bus (by event id)"]
     evidence = consistent()
     evidence.bus_events = [e for e in evidence.bus_events if e.event_id != "p1"]
     assert failed_lines(evidence) == ["one order.created and one payment outcome per order on the bus (by event id)"]
 
 
+P2_TEXT = "Shop: order #o2 (5.00 USD): payment failed, card declined. Please update your payment details: x."
+
+
 @pytest.mark.parametrize(
-    "change",
+    ("change", "sent_change"),
     [
-        lambda rows: rows.pop(0),  # a confirmation missing
-        lambda rows: rows.append(NotificationRow("c1", "e1", "order_confirmed", "SENT")),  # twice
-        lambda rows: rows.append(NotificationRow("c2", "p2", "payment_failed", "SENT")),  # for a paid order
-        lambda rows: rows.__setitem__(0, NotificationRow("c1", "e1", "order_confirmed", "FAILED")),  # not sent
-        lambda rows: rows.__setitem__(0, NotificationRow("c1", "e1", "order_confirmed", "UNKNOWN")),  # no kill
+        # The records are wrong; what was sent agrees with them, so only the notifications line fails.
+        (lambda rows: rows.pop(0), lambda sent: sent.pop(0)),  # a confirmation missing (and never sent)
+        (
+            lambda rows: rows.append(NotificationRow("c1", "e1", "order_confirmed", "SENT", TEXT["e1"])),
+            lambda sent: sent.append(SentMessage(PHONE, TEXT["e1"])),
+        ),  # twice
+        (
+            lambda rows: rows.append(NotificationRow("c2", "p2", "payment_failed", "SENT", P2_TEXT)),
+            lambda sent: sent.append(SentMessage(EMAIL, P2_TEXT)),
+        ),  # for a paid order
+        (
+            lambda rows: rows.__setitem__(0, NotificationRow("c1", "e1", "order_confirmed", "FAILED", TEXT["e1"])),
+            lambda sent: sent.pop(0),
+        ),  # not sent
+        (
+            lambda rows: rows.__setitem__(0, NotificationRow("c1", "e1", "order_confirmed", "UNKNOWN", TEXT["e1"])),
+            lambda sent: None,
+        ),  # no kill
     ],
 )
-def test_notifications_that_are_not_exactly_one_per_event_and_template_fail(change) -> None:
+def test_notifications_that_are_not_exactly_one_per_event_and_template_fail(change, sent_change) -> None:
     evidence = consistent()
     change(evidence.notifications)
+    sent_change(evidence.sent)
     assert failed_lines(evidence) == ["exactly one notification per event and template"]
 
 
 def test_an_unknown_send_is_explained_only_by_a_notifications_kill() -> None:
     evidence = consistent()
-    evidence.notifications[0] = NotificationRow("c1", "e1", "order_confirmed", "UNKNOWN")
+    evidence.notifications[0] = NotificationRow("c1", "e1", "order_confirmed", "UNKNOWN", TEXT["e1"])
     evidence.notifications_interrupted = True
     assert failed_lines(evidence) == []
 
@@ -180,3 +216,54 @@ def test_dlq_messages_outbox_leftovers_and_fault_failures_fail_their_lines() -> 
         "every fault injected; every lost delivery to payment fell while payment was down",
     ]
     assert all(check.line().startswith("FAIL") for check in checks if not check.ok)
+
+
+def test_a_message_sent_twice_fails_only_the_sent_line() -> None:
+    evidence = consistent()
+    evidence.sent.append(SentMessage(PHONE, TEXT["e1"]))
+    assert failed_lines(evidence) == [SENT_LINE]
+    [check] = [check for check in check_all(evidence) if check.name == SENT_LINE]
+    assert f"order_confirmed to {PHONE}: 2 sent for 1 record(s) (duplicated)" in check.detail
+
+
+def test_a_recorded_send_that_never_left_fails_the_sent_line() -> None:
+    evidence = consistent()
+    evidence.sent.remove(SentMessage(EMAIL, TEXT["e2"]))
+    assert failed_lines(evidence) == [SENT_LINE]
+    [check] = [check for check in check_all(evidence) if check.name == SENT_LINE]
+    assert f"order_confirmed to {EMAIL}: 1 recorded SENT, 0 sent" in check.detail
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [
+        SentMessage(PHONE, "Shop: thanks for your order #o9! We'll keep you posted."),  # no record at all
+        SentMessage(EMAIL, TEXT["e1"]),  # c1's text to another customer's address
+    ],
+)
+def test_a_message_sent_without_a_record_fails_the_sent_line(stray: SentMessage) -> None:
+    evidence = consistent()
+    evidence.sent.append(stray)
+    assert failed_lines(evidence) == [SENT_LINE]
+    [check] = [check for check in check_all(evidence) if check.name == SENT_LINE]
+    assert "sent without a record" in check.detail
+
+
+def test_an_unknown_send_may_have_left_once_or_not_at_all() -> None:
+    for sent_copies in (0, 1):
+        evidence = consistent()
+        evidence.notifications[0] = NotificationRow("c1", "e1", "order_confirmed", "UNKNOWN", TEXT["e1"])
+        evidence.notifications_interrupted = True
+        evidence.sent = [m for m in evidence.sent if m.text != TEXT["e1"]] + [
+            SentMessage(PHONE, TEXT["e1"])
+        ] * sent_copies
+        assert failed_lines(evidence) == []
+        [check] = [check for check in check_all(evidence) if check.name == SENT_LINE]
+        assert check.detail.endswith(f"; {sent_copies} of 1 UNKNOWN had been sent")
+    evidence.sent.append(SentMessage(PHONE, TEXT["e1"]))
+    assert failed_lines(evidence) == [SENT_LINE]
+
+
+def test_the_sent_line_counts_the_messages_by_template() -> None:
+    [check] = [check for check in check_all(consistent()) if check.name == SENT_LINE]
+    assert check.detail == "4 messages sent (3 order_confirmed, 1 payment_failed)"

@@ -12,9 +12,6 @@ The parts: outbox_raw (the baseline), outbox_relays (backlog and drains), outbox
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -26,10 +23,10 @@ from shop_shared.outbox import OUTBOX_SHARDS
 from shop_shared.topology import DeployedTopology, load_topology
 
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
+from shop_devtools.runtime import LocalAws, free_port
 from shop_devtools.services import SERVICES, SIMULATORS
 
-from .local_aws import aws_variables, remove_prefixed_resources
+from .local_aws import own_local_aws, remove_prefixed_resources, reuse_or_start
 from .outbox_capture import capture_queue, exactly_once, receive_until
 from .outbox_raw import raw_put_events
 from .outbox_relays import backlog_while_the_bus_refuses, count_backlog, drain
@@ -52,28 +49,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
-    work_dir = Path(tempfile.mkdtemp(prefix="outbox-bench-"))
-    runtime = reuse_or_start_local_aws(data_dir=work_dir / "localstack", log_dir=work_dir)
-    where = "reused the running runtime" if not runtime.started else "own emulators"
-    say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
-    ok = False
-    try:
-        with aws_variables(runtime.env):
-            session = boto3.Session()
-            urls = {name: f"http://127.0.0.1:{free_port()}" for name in [*SERVICES, *SIMULATORS]}
-            deployed, _ = provision(load_topology(), prefix, urls, session=session)
-            try:
-                ok = _run(args, runtime, deployed, session, work_dir)
-            finally:
-                if not runtime.started:
-                    remove_prefixed_resources(session.client("dynamodb"), session.client("sqs"), prefix)
-    finally:
-        runtime.stop()
-        if ok and not args.keep_logs:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        else:
-            print(f"logs of the emulators and relays kept in {work_dir}", file=sys.stderr, flush=True)
-    return 0 if ok else 1
+    with own_local_aws(
+        "outbox-bench-",
+        keep_logs=args.keep_logs,
+        kept_message="logs of the emulators and relays kept in {work_dir}",
+        start=reuse_or_start,
+    ) as local:
+        runtime = local.runtime
+        where = "reused the running runtime" if not runtime.started else "own emulators"
+        say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
+        session = boto3.Session()
+        urls = {name: f"http://127.0.0.1:{free_port()}" for name in [*SERVICES, *SIMULATORS]}
+        deployed, _ = provision(load_topology(), prefix, urls, session=session)
+        try:
+            local.ok = _run(args, runtime, deployed, session, local.work_dir)
+        finally:
+            if not runtime.started:
+                remove_prefixed_resources(session.client("dynamodb"), session.client("sqs"), prefix)
+    return 0 if local.ok else 1
 
 
 def _run(

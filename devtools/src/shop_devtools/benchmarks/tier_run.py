@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -28,13 +25,13 @@ from shop_shared.topology import DeployedTopology, load_topology
 from shop_devtools.batch import STATE_MACHINE_KEY, execute
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import LocalAws, free_port, reuse_or_start_local_aws
+from shop_devtools.runtime import LocalAws, free_port
 from shop_devtools.services import SERVICES, SIMULATORS, service_env, start_service, wait_until_ready
 
 from .cpu import CpuMeter
 from .efficiency.tier_raw import RawPass, format_raw_pass, raw_tier_pass
 from .loading import LoadedCustomers, load_customers
-from .local_aws import aws_variables, remove_prefixed_resources
+from .local_aws import own_local_aws, remove_prefixed_resources, reuse_or_start
 from .report import BenchmarkReport, format_report
 from .verification import count_events, run_checks, sample_mismatches
 
@@ -102,60 +99,58 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     as_of = args.as_of or month_of(datetime.now(UTC))
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
-    work_dir = Path(tempfile.mkdtemp(prefix="tier-bench-"))
-    runtime = reuse_or_start_local_aws(data_dir=work_dir / "localstack", log_dir=work_dir)
-    where = "reused the running runtime" if not runtime.started else "own emulators"
-    _say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
-    workers: list[ManagedProcess] = []
-    ok = False
-    try:
-        with aws_variables(runtime.env):
-            session = boto3.Session()
-            ports = {name: free_port() for name in [*SERVICES, *SIMULATORS]}
-            urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-            began = time.perf_counter()
-            deployed, _ = provision(load_topology(), prefix, urls, session=session)
-            _say(f"provisioned the topology under {prefix} in {time.perf_counter() - began:.1f} s")
-            try:
-                dynamodb = session.client("dynamodb", config=Config(max_pool_connections=LOAD_THREADS + 2))
-                _say(f"loading {args.customers:,} customers (seed {args.seed}, qualifying for {as_of})...")
-                loaded = load_customers(
-                    dynamodb, deployed.name("loyalty-accounts"), args.customers, seed=args.seed, as_of=as_of
-                )
-                _say(f"loaded in {loaded.seconds:.1f} s ({loaded.count / loaded.seconds:,.0f} customers/s)")
-                raw = None if args.skip_raw else _raw_pass(args, session, deployed, prefix, runtime, as_of)
-                workers = _start_workers(args, runtime, deployed, ports, work_dir)
-                _say(f"{len(workers)} worker(s) x {args.concurrent_tasks} tasks ready; running the state machine...")
-                meter = CpuMeter(
-                    {process.label: process.pid for process in runtime.started}
-                    | {f"batch-worker-{number}": process.pid for number, process in enumerate(workers)}
-                )
-                meter.start()
-                result = execute(
-                    session.client("stepfunctions"),
-                    deployed.name(STATE_MACHINE_KEY),
-                    {"chunk_size": args.chunk_size, "as_of": as_of},
-                    timeout=args.timeout,
-                )
-                cpu_seconds = meter.stop()
-                stop_all(workers)
-                workers = []
-                ok = _report(args, where, loaded, result, cpu_seconds, dynamodb, session.client("sqs"), deployed, as_of)
-                if raw is not None:
-                    # Only a complete run compares: a failed chunk's customers were never done.
-                    compared = format_raw_pass(raw, loaded.count, float(result["seconds"])) if ok else None
-                    print(compared or f"raw pass {raw.rate:,.0f} customers/s; no ratio: the run failed", flush=True)
-            finally:
-                stop_all(workers)
-                if not runtime.started:
-                    remove_prefixed_resources(session.client("dynamodb"), session.client("sqs"), prefix)
-    finally:
-        runtime.stop()
-        if ok and not args.keep_logs:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        else:
-            print(f"logs of the emulators and workers kept in {work_dir}", file=sys.stderr, flush=True)
-    return 0 if ok else 1
+    with own_local_aws(
+        "tier-bench-",
+        keep_logs=args.keep_logs,
+        kept_message="logs of the emulators and workers kept in {work_dir}",
+        start=reuse_or_start,
+    ) as local:
+        runtime = local.runtime
+        where = "reused the running runtime" if not runtime.started else "own emulators"
+        _say(f"{where}: LocalStack {runtime.endpoints.localstack_url}, DynamoDB {runtime.endpoints.dynamodb_url}")
+        workers: list[ManagedProcess] = []
+        session = boto3.Session()
+        ports = {name: free_port() for name in [*SERVICES, *SIMULATORS]}
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        began = time.perf_counter()
+        deployed, _ = provision(load_topology(), prefix, urls, session=session)
+        _say(f"provisioned the topology under {prefix} in {time.perf_counter() - began:.1f} s")
+        try:
+            dynamodb = session.client("dynamodb", config=Config(max_pool_connections=LOAD_THREADS + 2))
+            _say(f"loading {args.customers:,} customers (seed {args.seed}, qualifying for {as_of})...")
+            loaded = load_customers(
+                dynamodb, deployed.name("loyalty-accounts"), args.customers, seed=args.seed, as_of=as_of
+            )
+            _say(f"loaded in {loaded.seconds:.1f} s ({loaded.count / loaded.seconds:,.0f} customers/s)")
+            raw = None if args.skip_raw else _raw_pass(args, session, deployed, prefix, runtime, as_of)
+            workers = _start_workers(args, runtime, deployed, ports, local.work_dir)
+            _say(f"{len(workers)} worker(s) x {args.concurrent_tasks} tasks ready; running the state machine...")
+            meter = CpuMeter(
+                {process.label: process.pid for process in runtime.started}
+                | {f"batch-worker-{number}": process.pid for number, process in enumerate(workers)}
+            )
+            meter.start()
+            result = execute(
+                session.client("stepfunctions"),
+                deployed.name(STATE_MACHINE_KEY),
+                {"chunk_size": args.chunk_size, "as_of": as_of},
+                timeout=args.timeout,
+            )
+            cpu_seconds = meter.stop()
+            stop_all(workers)
+            workers = []
+            local.ok = _report(
+                args, where, loaded, result, cpu_seconds, dynamodb, session.client("sqs"), deployed, as_of
+            )
+            if raw is not None:
+                # Only a complete run compares: a failed chunk's customers were never done.
+                compared = format_raw_pass(raw, loaded.count, float(result["seconds"])) if local.ok else None
+                print(compared or f"raw pass {raw.rate:,.0f} customers/s; no ratio: the run failed", flush=True)
+        finally:
+            stop_all(workers)
+            if not runtime.started:
+                remove_prefixed_resources(session.client("dynamodb"), session.client("sqs"), prefix)
+    return 0 if local.ok else 1
 
 
 def _raw_pass(

@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
@@ -25,7 +21,7 @@ import httpx
 from botocore.config import Config
 
 from shop_devtools.benchmarks.cpu import CpuMeter
-from shop_devtools.benchmarks.local_aws import aws_variables
+from shop_devtools.benchmarks.local_aws import own_local_aws
 from shop_devtools.paths import LOCAL_DIR
 
 from . import sources
@@ -64,24 +60,20 @@ def _positive(text: str) -> int:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     (LOCAL_DIR / "soak").mkdir(parents=True, exist_ok=True)
-    work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=LOCAL_DIR / "soak"))
-    _say(f"{args.orders:,} orders at {args.rate:g}/s; logs in {work_dir}")
-    ok = False
-    runtime = SoakSystem.start_emulators(work_dir)
-    try:
-        with aws_variables(runtime.env):
-            system = SoakSystem.start(work_dir, runtime)
-            try:
-                ok = _soak(args, system)
-            finally:
-                system.stop()
-    finally:
-        runtime.stop()
-        if ok and not args.keep_logs:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        else:
-            print(f"soak: logs kept in {work_dir}", file=sys.stderr, flush=True)
-    return 0 if ok else 1
+    # Emulators of the soak's own on free ports (never `make start`'s: the soak kills things).
+    with own_local_aws(
+        "run-",
+        parent=LOCAL_DIR / "soak",
+        keep_logs=args.keep_logs,
+        kept_message="soak: logs kept in {work_dir}",
+        before_start=lambda work_dir: _say(f"{args.orders:,} orders at {args.rate:g}/s; logs in {work_dir}"),
+    ) as local:
+        system = SoakSystem.start(local.work_dir, local.runtime)
+        try:
+            local.ok = _soak(args, system)
+        finally:
+            system.stop()
+    return 0 if local.ok else 1
 
 
 def _soak(args: argparse.Namespace, system: SoakSystem) -> bool:
@@ -156,6 +148,10 @@ def _evidence(
             partner_points=sources.partner_points(client, system.url["loyalty-partner"], customers),
             bus_events=[EventRow(e.event_id, e.event_type, e.order_id) for e in capture.events()],
             notifications=sources.notifications(client, system.url["notifications"], customers),
+            contacts={p.planned.customer_id: next(iter(p.planned.contact.values())) for p in placed},
+            sent=sources.sent_messages(
+                client, system.runtime.endpoints.localstack_url, system.runtime.env["AWS_DEFAULT_REGION"]
+            ),
             dlq=sources.dlq_messages(sqs, system.deployed),
             outbox=sources.outbox_events(dynamodb, system.deployed),
             notifications_interrupted=interrupted,

@@ -12,7 +12,17 @@ from typing import Any
 
 from shop_loyalty.domain.rules import points_for_order
 
-__all__ = ["Check", "EventRow", "Evidence", "NotificationRow", "OrderRow", "check_all", "expected_points", "summary"]
+__all__ = [
+    "Check",
+    "EventRow",
+    "Evidence",
+    "NotificationRow",
+    "OrderRow",
+    "SentMessage",
+    "check_all",
+    "expected_points",
+    "summary",
+]
 
 FINAL = ("PAID", "PAYMENT_FAILED")
 OUTCOME_OF = {"PAID": "payment.succeeded", "PAYMENT_FAILED": "payment.failed"}
@@ -32,6 +42,15 @@ class NotificationRow:
     event_id: str
     template: str
     status: str
+    message: str = ""  # the text sent: the SMS, or the e-mail's text body
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message LocalStack actually sent (its /_aws/ses and /_aws/sns/sms-messages records)."""
+
+    destination: str  # the phone number or e-mail address
+    text: str  # the SMS, or the e-mail's text body
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,8 @@ class Evidence:
     notifications: list[NotificationRow] = field(default_factory=list)
     dlq: dict[str, list[str]] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)  # customer -> their phone number or e-mail address
+    sent: list[SentMessage] = field(default_factory=list)  # what LocalStack's SES and SNS actually sent
     notifications_interrupted: bool = False  # notifications was killed or stopped (explains at-most-once UNKNOWNs)
     fault_failures: list[str] = field(default_factory=list)
     unexplained_redeliveries: list[str] = field(default_factory=list)
@@ -94,6 +115,7 @@ def check_all(e: Evidence) -> list[Check]:
         _points("the partner was told the same points (credits less reversals)", e.partner_points, e),
         _events_once(e),
         _notifications(e),
+        _sent(e),
         _check(
             "no message in any DLQ",
             [f"{q}: {b}" for q, bodies in e.dlq.items() for b in bodies],
@@ -206,3 +228,48 @@ def _notifications(e: Evidence) -> Check:
             problems.append(f"{row.template} for event {row.event_id} is {row.status}")
     good = f"{len(e.notifications):,} notifications, {unknown} UNKNOWN after a kill mid-send (explained)"
     return _check("exactly one notification per event and template", problems, good)
+
+
+def template_of(text: str) -> str:
+    """The template a sent text was rendered from (see shop_notifications.domain.templates), for the report."""
+    if "thanks for your order" in text:
+        return "order_confirmed"
+    if "payment failed" in text:
+        return "payment_failed"
+    return "other"
+
+
+def _sent(e: Evidence) -> Check:
+    """Each recorded SENT notification was sent once, to its customer's address, with its text; nothing else was.
+
+    A message is identified by (destination, text): the text names the order (#short id) and the template. An UNKNOWN
+    record (a kill mid-send) may stand for one message sent or none.
+    """
+    recorded: Counter[tuple[str, str]] = Counter()
+    unknown: Counter[tuple[str, str]] = Counter()
+    template: dict[tuple[str, str], str] = {}
+    for row in e.notifications:
+        key = (e.contacts.get(row.customer_id, f"<no contact for {row.customer_id}>"), row.message)
+        template[key] = row.template
+        if row.status == "SENT":
+            recorded[key] += 1
+        elif row.status == "UNKNOWN":
+            unknown[key] += 1
+    sent = Counter((message.destination, message.text) for message in e.sent)
+    problems = []
+    for key in sorted(set(recorded) | set(unknown) | set(sent)):
+        destination, text = key
+        name = template.get(key) or template_of(text)
+        low, high = recorded[key], recorded[key] + unknown[key]
+        if sent[key] < low:
+            problems.append(f"{name} to {destination}: {low} recorded SENT, {sent[key]} sent")
+        elif sent[key] > high and high == 0:
+            problems.append(f"{name} to {destination}: {sent[key]} sent without a record ({text[:60]!r})")
+        elif sent[key] > high:
+            problems.append(f"{name} to {destination}: {sent[key]} sent for {high} record(s) (duplicated)")
+    by_template = Counter(template_of(message.text) for message in e.sent)
+    good = f"{len(e.sent):,} messages sent (" + ", ".join(f"{n:,} {t}" for t, n in sorted(by_template.items())) + ")"
+    if unknown:
+        left = sum(min(unknown[key], max(0, sent[key] - recorded[key])) for key in unknown)
+        good += f"; {left} of {sum(unknown.values())} UNKNOWN had been sent"
+    return _check("what SES and SNS sent = the SENT notifications, one message each", problems, good)

@@ -11,7 +11,7 @@ import httpx
 from boto3.dynamodb.types import TypeDeserializer
 from shop_shared.topology import DeployedTopology
 
-from .invariants import NotificationRow, OrderRow
+from .invariants import NotificationRow, OrderRow, SentMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,6 +29,7 @@ __all__ = [
     "partner_points",
     "payments_by_order",
     "queue_backlog",
+    "sent_messages",
 ]
 
 CONSUMER_QUEUES = ("loyalty-order-events", "notifications-events", "order-payment-outcomes")
@@ -146,7 +147,26 @@ def notifications(client: httpx.Client, notifications_url: str, customers: Itera
         response = client.get(f"{notifications_url}/customers/{customer}/notifications")
         response.raise_for_status()
         rows.extend(
-            NotificationRow(customer, str(n["event_id"]), str(n["template"]), str(n["status"]))
+            NotificationRow(customer, str(n["event_id"]), str(n["template"]), str(n["status"]), str(n["message"]))
             for n in response.json()["notifications"]
         )
     return rows
+
+
+def sent_messages(client: httpx.Client, localstack_url: str, region: str) -> list[SentMessage]:
+    """What LocalStack actually sent: e-mails (GET /_aws/ses) and SMS (GET /_aws/sns/sms-messages, per region)."""
+    emails = client.get(f"{localstack_url}/_aws/ses")
+    emails.raise_for_status()
+    sent = [
+        SentMessage(address, str((m.get("Body") or {}).get("text_part") or ""))
+        for m in emails.json()["messages"]
+        for address in (m.get("Destination") or {}).get("ToAddresses", [])
+    ]
+    sms = client.get(f"{localstack_url}/_aws/sns/sms-messages", params={"region": region})
+    sms.raise_for_status()
+    sent += [
+        SentMessage(str(phone), str(m.get("Message") or ""))
+        for phone, messages in sms.json()["sms_messages"].items()
+        for m in messages
+    ]
+    return sent

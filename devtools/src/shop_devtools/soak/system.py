@@ -12,10 +12,9 @@ import boto3
 from shop_shared.topology import DeployedTopology, load_topology
 
 from shop_devtools.benchmarks.cpu import process_cpu_seconds
-from shop_devtools.emulators import EmulatorEndpoints
 from shop_devtools.processes import ManagedProcess, ProcessSlot, stop_all
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import LocalAws, free_port, start_local_aws
+from shop_devtools.runtime import LocalAws, free_port
 from shop_devtools.services import SERVICES, SIMULATORS, service_env, start_service, wait_until_ready
 
 from .proxy import FaultProxy
@@ -69,12 +68,6 @@ class SoakSystem:
     slots: dict[str, ProcessSlot] = field(default_factory=dict)
     downtimes: list[Downtime] = field(default_factory=list)
     retired_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of the incarnations stopped
-
-    @staticmethod
-    def start_emulators(work_dir: Path) -> LocalAws:
-        """LocalStack and moto of the soak's own, on free ports (never `make start`'s: it kills things)."""
-        endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-        return start_local_aws(endpoints, reuse=False, data_dir=work_dir / "localstack", log_dir=work_dir)
 
     @classmethod
     def start(cls, work_dir: Path, runtime: LocalAws) -> SoakSystem:

@@ -9,7 +9,7 @@ import aioboto3
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.composition import Container
 from shop_shared.messaging import EventBridgePublisher, SqsEventConsumer, service_consumer_options
-from shop_shared.outbox import DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
+from shop_shared.outbox import BackgroundPublisher, DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
 from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
 from .entrypoints.worker import payment_outcome_handlers
@@ -43,10 +43,12 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderCont
         sweep_interval_seconds=settings.outbox_sweep_interval_seconds,
         sweep_min_age_seconds=settings.outbox_sweep_min_age_seconds,
     )
+    # The answer to POST /orders does not wait for PutEvents: committed events are sent in batches behind it.
+    after_commit = BackgroundPublisher(relay, hand_over_after_seconds=settings.outbox_sweep_min_age_seconds)
     repository = DynamoDbOrderRepository(
         dynamodb,
         settings.orders_table,
-        DynamoDbUnitOfWork(dynamodb, outbox, relay),
+        DynamoDbUnitOfWork(dynamodb, outbox, after_commit),
         DynamoDbIdempotencyRecords(dynamodb, settings.idempotency_table),
     )
     queue_url = (await sqs.get_queue_url(QueueName=settings.payment_outcomes_queue))["QueueUrl"]
@@ -59,5 +61,9 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderCont
     return OrderContainer(
         repository=repository,
         contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),
-        background={"outbox-relay": relay.run, "payment-outcomes": consumer.run},
+        background={
+            "publish-after-commit": after_commit.run,
+            "outbox-relay": relay.run,
+            "payment-outcomes": consumer.run,
+        },
     )

@@ -13,9 +13,6 @@ import argparse
 import asyncio
 import os
 import platform
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -26,11 +23,9 @@ import boto3
 import httpx
 from shop_shared.topology import load_topology
 
-from shop_devtools.benchmarks.local_aws import aws_variables
-from shop_devtools.emulators import EmulatorEndpoints
+from shop_devtools.benchmarks.local_aws import own_local_aws
 from shop_devtools.paths import LOCAL_DIR
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import free_port, start_local_aws
 
 from .chart import write_chart
 from .conditions import CONDITIONS, DESIGNS, Bench, Condition, say
@@ -80,34 +75,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    work_dir = Path(tempfile.mkdtemp(prefix="blackfriday-bench-"))
-    say("starting LocalStack and moto of this run...")
-    endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-    runtime = start_local_aws(endpoints, reuse=False, data_dir=work_dir / "localstack", log_dir=work_dir)
-    system: BenchSystem | None = None
-    ok = False
-    try:
-        with aws_variables(runtime.env):
+    with own_local_aws(
+        "blackfriday-bench-",
+        keep_logs=args.keep_logs,
+        kept_message="logs of the emulators and processes kept in {work_dir}",
+        before_start=lambda _: say("starting LocalStack and moto of this run..."),
+    ) as local:
+        system: BenchSystem | None = None
+        try:
             session = boto3.Session()
             ports = plan_ports()
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
             deployed, _ = provision(load_topology(), f"bf-{uuid.uuid4().hex[:8]}-", urls, session=session)
             table = create_baseline_table(session.client("dynamodb"), deployed)
-            system = BenchSystem(runtime, deployed, ports, work_dir)
+            system = BenchSystem(local.runtime, deployed, ports, local.work_dir)
             _start_processes(system, table, args.baseline_slots)
             runs, spike_runs = asyncio.run(_measure(args, system))
             _report(args, runs, spike_runs, time.perf_counter() - began)
-            ok = True
-    finally:
-        if system is not None:
-            system.stop_everything()
-        runtime.stop()
-        if ok and not args.keep_logs:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        else:
-            print(f"logs of the emulators and processes kept in {work_dir}", file=sys.stderr, flush=True)
+            local.ok = True
+        finally:
+            if system is not None:
+                system.stop_everything()
     say(f"total time {(time.perf_counter() - began) / 60:.1f} min")
-    return 0 if ok else 1
+    return 0 if local.ok else 1
 
 
 def _start_processes(system: BenchSystem, table: str, slots: int) -> None:

@@ -14,9 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -26,11 +23,10 @@ import boto3
 from botocore.config import Config
 from shop_shared.topology import load_topology
 
-from shop_devtools.benchmarks.local_aws import aws_variables
-from shop_devtools.emulators import EmulatorEndpoints
+from shop_devtools.benchmarks.local_aws import own_local_aws
 from shop_devtools.paths import LOCAL_DIR, REPO_ROOT
 from shop_devtools.provisioning import provision
-from shop_devtools.runtime import free_port, start_local_aws
+from shop_devtools.runtime import free_port
 from shop_devtools.services import SERVICES, SIMULATORS
 
 from .capacity import LOAD_LEVELS, format_sheet, parse_task_sizes, quota_limits, service_capacity
@@ -68,33 +64,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    work_dir = Path(tempfile.mkdtemp(prefix="efficiency-bench-"))
-    endpoints = EmulatorEndpoints(localstack_port=free_port(), dynamodb_port=free_port())
-    say(f"starting LocalStack and moto of our own (logs in {work_dir})")
-    runtime = start_local_aws(endpoints, reuse=False, data_dir=work_dir / "localstack", log_dir=work_dir)
-    ok = False
-    stage: Stage | None = None
-    try:
-        with aws_variables(runtime.env):
+    with own_local_aws(
+        "efficiency-bench-",
+        keep_logs=args.keep_logs,
+        kept_message="logs kept in {work_dir}",
+        before_start=lambda work_dir: say(f"starting LocalStack and moto of our own (logs in {work_dir})"),
+    ) as local:
+        stage: Stage | None = None
+        try:
             session = boto3.Session()
             ports = {name: free_port() for name in [*SERVICES, *SIMULATORS]}
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
             deployed, _ = provision(load_topology(), f"eff-{uuid.uuid4().hex[:6]}-", urls, session=session)
-            stage = Stage(runtime, deployed, ports, work_dir)
+            stage = Stage(local.runtime, deployed, ports, local.work_dir)
             text = _run(args, stage, session)
             print(text, flush=True)
             _write_report(args.report, text)
             say(f"report written to {args.report}")
-            ok = True
-    finally:
-        if stage is not None:
-            stage.stop_everything()
-        runtime.stop()
-        if ok and not args.keep_logs:
-            shutil.rmtree(work_dir, ignore_errors=True)
-        else:
-            print(f"logs kept in {work_dir}", file=sys.stderr, flush=True)
-    return 0 if ok else 1
+            local.ok = True
+        finally:
+            if stage is not None:
+                stage.stop_everything()
+    return 0 if local.ok else 1
 
 
 def _run(args: argparse.Namespace, stage: Stage, session: boto3.Session) -> str:

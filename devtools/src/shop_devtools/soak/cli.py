@@ -45,7 +45,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--orders", type=_positive, default=10_000, help="orders to place (default 10000)")
     parser.add_argument("--rate", type=float, default=5.0, help="orders per second, steady (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="the same seed places the same orders")
-    parser.add_argument("--settle-timeout", type=float, default=900.0, help="seconds to wait for everything to settle")
+    parser.add_argument(
+        "--settle-timeout", type=float, default=7200.0, help="seconds to wait in all for everything to settle"
+    )
+    parser.add_argument(
+        "--settle-stall",
+        type=float,
+        default=300.0,
+        help="give up settling when the work left (pending orders, queued messages, outbox entries) has not "
+        "shrunk for this many seconds",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs after a passing run")
     return parser.parse_args(argv)
 
@@ -94,7 +103,9 @@ def _soak(args: argparse.Namespace, system: SoakSystem) -> bool:
         load_seconds = time.monotonic() - began
         _say(f"load done in {load_seconds:.1f} s; waiting for the last faults, then for everything to settle")
         runner.finish(timeout=600)
-        settled = settle(system, dynamodb, sqs, capture, replayer, args.settle_timeout, _say)
+        settled = settle(
+            system, dynamodb, sqs, capture, replayer, args.settle_timeout, _say, stall_seconds=args.settle_stall
+        )
         cpu = meter.stop() | system.cpu_seconds()
         wall_seconds = time.monotonic() - began
         checks = check_all(_evidence(system, dynamodb, sqs, capture, placed, runner, settled))

@@ -1,6 +1,10 @@
 """Waiting, bounded, until the system has settled after the load: every order final, every consumer queue
 empty, every outbox drained, the event replays done.
 
+Bounded by progress, not by a fixed time: a backlog that drains slowly (a busy machine, a long run) is waited
+for as long as the work left keeps shrinking; the wait fails when nothing shrank for `stall_seconds`, or at
+`timeout` in all.
+
 One thing the local runtime lacks is played here: LocalStack's API destination makes one delivery attempt,
 where AWS retries for up to 24 hours. An order.created pushed to payment while payment was down is lost
 locally, never on AWS. So, as EventBridge's retry policy would, the soak delivers again (puts on the bus again,
@@ -51,11 +55,15 @@ def settle(
     replayer: Replayer,
     timeout: float,
     say: Callable[[str], None],
+    *,
+    stall_seconds: float,
 ) -> Settled:
     result = Settled()
     began = time.monotonic()
-    last_progress = began
+    last_report = began
     quiet_rounds = 0
+    least_left: int | None = None  # the least work left seen so far (pending orders + messages + outbox entries)
+    shrank_at = began
     while time.monotonic() - began < timeout:
         replayer.replay_due()
         crashed = system.crashed()
@@ -72,14 +80,20 @@ def settle(
         )
         if pending:
             _redeliver_lost(system, dynamodb, capture, set(pending), result)
-        quiet = not pending and not sum(backlog.values()) and not sum(waiting.values())
+        left = len(pending) + sum(backlog.values()) + sum(waiting.values())
+        if least_left is None or left < least_left:
+            least_left, shrank_at = left, time.monotonic()
+        elif time.monotonic() - shrank_at >= stall_seconds:
+            result.last_state += f"; no progress for {stall_seconds:.0f} s"
+            break
+        quiet = left == 0
         quiet_rounds = quiet_rounds + 1 if quiet else 0
         if quiet_rounds >= 2 and not _replays_left(replayer, capture):
             result.ok = True
             break
-        if time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
+        if time.monotonic() - last_report >= PROGRESS_EVERY_SECONDS:
             say(f"settling for {time.monotonic() - began:.0f} s: {result.last_state}")
-            last_progress = time.monotonic()
+            last_report = time.monotonic()
         time.sleep(POLL_SECONDS)
     result.seconds = time.monotonic() - began
     capture.wait_quiet(seconds=3.0, timeout=30.0)  # the last copies reach the capture queue

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop restart batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak rotate-payment-key test test-unit lint typecheck provision terraform-check
+.PHONY: help sync up start stop restart token batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak fuzz rotate-payment-key test test-unit lint typecheck provision terraform-check
 ORDERS ?= 10000
 
 help: ## list the targets
@@ -34,6 +34,9 @@ start: sync ## the same, in the background; returns when everything is healthy
 
 stop: sync ## stop what `make start` started
 	$(RUN) python -m shop_devtools stop
+
+token: sync ## a token of the running dev issuer on stdout, nothing else (make -s token CUSTOMER=c-123 [EMAIL=..] [PHONE=..])
+	@$(RUN) python -m shop_devtools token --customer "$(CUSTOMER)" $(if $(EMAIL),--email "$(EMAIL)") $(if $(PHONE),--phone "$(PHONE)")
 
 batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--as-of 2026-11 --chunk-size 100")
 	$(RUN) python -m shop_devtools batch $(ARGS)
@@ -56,10 +59,13 @@ bench-efficiency: sync ## each part of the design vs the raw AWS calls it needs 
 soak: sync ## ORDERS orders at a steady rate under scheduled faults (kill -9, SIGTERM, duplicates, provider errors, a bus outage), then every invariant checked
 	$(RUN) python -m shop_devtools soak --orders $(ORDERS) $(ARGS)
 
+fuzz: sync ## schemathesis (--checks all, fixed seed) against every service's OpenAPI document, on a stack of its own (ARGS="--seed 7 --max-examples 50")
+	$(RUN) python -m shop_devtools.fuzz $(ARGS)
+
 restart: sync ## stop, kill or restart one process of `make start`/`make up` while the rest run (SERVICE=loyalty SIGNAL=KILL)
 	$(RUN) python -m shop_devtools process restart $(SERVICE) --signal $(or $(SIGNAL),TERM)
 
-rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works until the next (ARGS=--connection-only)
+rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one works 15 more minutes (ARGS=--connection-only)
 	$(RUN) python -m shop_devtools rotate-payment-key $(ARGS)
 
 provision: sync ## apply the topology to the running emulators again (idempotent)

@@ -11,7 +11,9 @@ Here a transaction backs up the touched partitions (one item each on our tables)
 table copy skipped, and puts the backup back if moto cancels it. Transactions are also serialised: stock moto
 lets two interleave between condition check and write, so two concurrent requests with one idempotency key
 could both create an order, which DynamoDB's serializable transactions never allow. Tables with a stream take
-moto's stock path, because a cancelled write must also take back its stream records.
+moto's stock path, because a cancelled write must also take back its stream records. Single-item writes (PutItem,
+UpdateItem, DeleteItem) take the same lock: stock moto checks a condition and writes in two steps, so two
+concurrent conditional updates of one counter could both pass a `count < limit` that DynamoDB lets only one pass.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from moto.dynamodb.models.table import Table
 from moto.server import main
 
 _stock_transact_write_items = DynamoDBBackend.transact_write_items
-_transactions = threading.Lock()
+_stock_single_writes = {name: getattr(DynamoDBBackend, name) for name in ("put_item", "update_item", "delete_item")}
+# Re-entrant: moto's transaction calls the backend's own put_item, update_item and delete_item.
+_transactions = threading.RLock()
 _skip_table_copy = threading.local()
 
 
@@ -77,10 +81,20 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             _skip_table_copy.active = False
 
 
+def _serialised(stock: Any) -> Any:
+    def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _transactions:
+            return stock(self, *args, **kwargs)
+
+    return write
+
+
 def install() -> None:
     # moto's models module calls `copy.deepcopy`: give it a `copy` whose deepcopy can skip the table backup.
     dynamodb_models.copy = types.SimpleNamespace(**{**vars(copy), "deepcopy": _deepcopy})  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for name, stock in _stock_single_writes.items():
+        setattr(DynamoDBBackend, name, _serialised(stock))
 
 
 if __name__ == "__main__":

@@ -14,12 +14,14 @@ import boto3
 import httpx
 import pytest
 from shop_devtools.batch import execute
+from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import wait_until
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ["payment-provider", "payment", "order", "loyalty", "notifications", "batch-worker"]
+PHONE = "+15555550100"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,13 @@ def order_request(customer_id: str, token: str, unit_price: str, quantity: int =
         "currency": "USD",
         "items": [{"sku": "SKU-1", "quantity": quantity, "unit_price": unit_price}],
         "payment_token": token,
-        "contact": {"phone": "+15555550100"},
+        "contact": {"phone": PHONE},
     }
+
+
+def customer_client(dev_issuer: DevIssuerClient, customer_id: str) -> httpx.AsyncClient:
+    """An HTTP client acting as the customer: a token with their id and the order's phone as verified claims."""
+    return httpx.AsyncClient(timeout=10, headers=bearer(dev_issuer.mint(customer_id, phone=PHONE)))
 
 
 async def order_status(client: httpx.AsyncClient, order_url: str, order_id: str, wanted: str) -> dict[str, Any] | None:
@@ -53,10 +60,10 @@ async def sent_notifications(client: httpx.AsyncClient, url: str, customer_id: s
 
 
 async def test_paid_order_credits_points_once_and_the_batch_upgrades_the_tier(
-    urls: dict[str, str], deployed_topology: DeployedTopology
+    urls: dict[str, str], deployed_topology: DeployedTopology, dev_issuer: DevIssuerClient
 ) -> None:
     customer = f"c-e2e-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with customer_client(dev_issuer, customer) as client:
         created = await client.post(f"{urls['order']}/orders", json=order_request(customer, "tok_success", "600.00", 2))
         assert created.status_code == 201, created.text
         order = created.json()
@@ -69,6 +76,7 @@ async def test_paid_order_credits_points_once_and_the_batch_upgrades_the_tier(
 
         async def loyalty() -> dict[str, Any] | None:
             response = await client.get(f"{urls['loyalty']}/customers/{customer}/loyalty")
+            assert response.status_code in (200, 404), response.text  # 404: nothing credited yet
             return response.json() if response.status_code == 200 else None
 
         account = await wait_until(loyalty, timeout=30, message="points credited")
@@ -101,9 +109,11 @@ async def test_paid_order_credits_points_once_and_the_batch_upgrades_the_tier(
         )
 
 
-async def test_declined_order_fails_payment_and_asks_for_new_details(urls: dict[str, str]) -> None:
+async def test_declined_order_fails_payment_and_asks_for_new_details(
+    urls: dict[str, str], dev_issuer: DevIssuerClient
+) -> None:
     customer = f"c-e2e-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with customer_client(dev_issuer, customer) as client:
         created = await client.post(f"{urls['order']}/orders", json=order_request(customer, "tok_declined", "19.99"))
         assert created.status_code == 201, created.text
         order_id = created.json()["order_id"]
@@ -122,8 +132,8 @@ async def test_declined_order_fails_payment_and_asks_for_new_details(urls: dict[
         assert "5555550100" not in json.dumps(notification)  # the destination is masked
 
 
-async def test_invalid_order_is_rejected_with_a_clear_422(urls: dict[str, str]) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
+async def test_invalid_order_is_rejected_with_a_clear_422(urls: dict[str, str], dev_issuer: DevIssuerClient) -> None:
+    async with customer_client(dev_issuer, "c-1") as client:
         response = await client.post(f"{urls['order']}/orders", json={"customer_id": "c-1", "items": []})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -132,8 +142,10 @@ async def test_invalid_order_is_rejected_with_a_clear_422(urls: dict[str, str]) 
 
 
 @pytest.mark.parametrize("service", ["order", "payment", "loyalty", "notifications", "batch-worker"])
-async def test_every_service_answers_errors_as_problem_details(urls: dict[str, str], service: str) -> None:
-    async with httpx.AsyncClient(timeout=10) as client:
+async def test_every_service_answers_errors_as_problem_details(
+    urls: dict[str, str], service: str, dev_issuer: DevIssuerClient
+) -> None:
+    async with customer_client(dev_issuer, "c-1") as client:  # a token, so an unknown path is the only mistake
         response = await client.get(f"{urls[service]}/no-such-path")
         spec = (await client.get(f"{urls[service]}/openapi.json")).json()
     assert response.status_code == 404

@@ -1,10 +1,11 @@
-"""Command line of the local runtime: `python -m shop_devtools up|start|stop|batch|provision|rotate-payment-key|...`."""
+"""Command line of the local runtime: `python -m shop_devtools up|start|stop|token|batch|provision|...`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
 
 import boto3
@@ -41,6 +42,12 @@ def _bench_efficiency(argv: list[str]) -> int:
     return efficiency_main(argv)
 
 
+def _token(argv: list[str]) -> int:
+    from .dev_issuer.cli import main as token_main
+
+    return token_main(argv)
+
+
 def _process_control(argv: list[str]) -> int:
     from .control import main as control_main
 
@@ -56,10 +63,21 @@ SELF_PARSED = {
     "bench-efficiency": _bench_efficiency,
     "soak": _soak,
     "process": _process_control,
+    "token": _token,
 }
 
 
+def _exit_on_sigterm() -> None:
+    """A SIGTERM (`timeout` in CI, `kill`) unwinds like Ctrl-C: every `finally` stops the processes it started.
+
+    Without it Python dies on the spot and a soak's or a benchmark's emulators and services live on as orphans.
+    `up` installs its own handlers over this one.
+    """
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def main() -> int:
+    _exit_on_sigterm()
     if len(sys.argv) > 1 and sys.argv[1] in SELF_PARSED:
         return SELF_PARSED[sys.argv[1]](sys.argv[2:])
     parser = argparse.ArgumentParser(prog="shop-dev", description=__doc__)
@@ -85,11 +103,12 @@ def main() -> int:
         metavar="SERVICE=URL",
         help="base URL of a service for the API destinations (default http://127.0.0.1:<port>); repeatable",
     )
+    commands.add_parser("token", help="print a token of the running dev issuer (--customer <id>; --help)")
     commands.add_parser("tier-cost", help="state transitions and cost of the tier run (--help for its options)")
     commands.add_parser("bench-tiers", help="tier run throughput over generated customers (--help for its options)")
     commands.add_parser("bench-outbox", help="outbox relay drain rate against raw PutEvents (--help for its options)")
     rotate = commands.add_parser(
-        "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one stays valid once)"
+        "rotate-payment-key", help="rotate the API key EventBridge sends to payment (the old one works 15 more minutes)"
     )
     rotate.add_argument(
         "--connection-only",

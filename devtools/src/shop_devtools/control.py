@@ -99,7 +99,9 @@ class ControlInbox:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="process", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=ACTIONS)
-    parser.add_argument("name", help="order, payment, loyalty, notifications, batch-worker, payment-provider, ...")
+    parser.add_argument(
+        "name", help="order, payment, loyalty, notifications, batch-worker, payment-provider, dev-issuer, ..."
+    )
     parser.add_argument("--signal", choices=sorted(SIGNALS), default="TERM", help="how to stop it (default TERM)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the supervisor")
     args = parser.parse_args(argv)

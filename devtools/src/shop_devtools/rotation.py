@@ -1,9 +1,11 @@
 """`make rotate-payment-key`: rotate the API key that the EventBridge connection sends to payment.
 
 The order makes the rotation invisible to callers: first the new random key becomes the secret's AWSCURRENT
-(`put_secret_value` moves the old one to AWSPREVIOUS, which payment keeps accepting), then the connection is
-updated to send the new key. Payment picks the new key up on its first mismatch. A second rotation retires the
-oldest key. Keys are never printed or logged; the result names only versions and states.
+(`put_secret_value` moves the old one to AWSPREVIOUS, which payment keeps accepting for its grace period,
+PAYMENT_API_KEY_PREVIOUS_GRACE_SECONDS, 15 minutes from the new version's creation), then the connection is
+updated to send the new key. Payment picks the new key up within its re-read interval (30 s) and refuses the
+old one once the grace is over; a second rotation retires it at once. Keys are never printed or logged; the
+result names only versions and states.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def rotate_payment_api_key(
     deployed_or_names: DeployedTopology | PaymentKeyNames, session: boto3.Session, *, timeout: float = 30.0
 ) -> RotationResult:
     """A new key as the secret's AWSCURRENT, then the connection sends it; raises RotationIncomplete if the
-    second step fails (payment still accepts the key the connection sends: finish with the connection only)."""
+    second step fails (payment accepts the key the connection still sends only for the grace period: finish
+    with the connection only, soon)."""
     names = _names(deployed_or_names)
     new_key = secrets.token_urlsafe(32)
     version = session.client("secretsmanager").put_secret_value(
@@ -84,8 +87,9 @@ def rotate_payment_api_key(
     except Exception as error:
         raise RotationIncomplete(
             f"secret {names.secret_id} has a new key but connection {names.connection_name} was not updated "
-            f"({type(error).__name__}); it still sends the previous key, which payment accepts. "
-            "Finish with `python -m shop_devtools rotate-payment-key --connection-only` before rotating again."
+            f"({type(error).__name__}); it still sends the previous key, which payment accepts only for its grace "
+            "period (PAYMENT_API_KEY_PREVIOUS_GRACE_SECONDS, 15 minutes after the rotation by default) and refuses "
+            "after that. Finish now with `python -m shop_devtools rotate-payment-key --connection-only`."
         ) from error
     return RotationResult(secret_version_id=version, connection_name=names.connection_name, connection_state=state)
 

@@ -13,9 +13,13 @@ from typing import IO
 import httpx
 from shop_shared.topology import DeployedTopology
 
+from .dev_issuer.settings import DEV_AUDIENCE
 from .processes import ManagedProcess
 
 __all__ = [
+    "AUDIENCE_VARIABLE",
+    "DEV_ISSUER",
+    "ISSUER_VARIABLE",
     "LOYALTY_PARTNER",
     "PAYMENT_PROVIDER",
     "SERVICES",
@@ -41,20 +45,35 @@ class ServiceSpec:
     peers: dict[str, str] = field(default_factory=dict)
 
 
+# The customer-facing APIs trust the dev issuer: AUTH_ISSUER is its URL (also the `iss` of its tokens); the
+# services discover its JWKS from there. The same plain names, no service prefix, in every service.
+ISSUER_VARIABLE = "AUTH_ISSUER"
+AUDIENCE_VARIABLE = "AUTH_AUDIENCE"
+_AUTHENTICATED = {ISSUER_VARIABLE: "dev-issuer"}
+
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
     for spec in (
-        ServiceSpec("order", "shop_order", "ORDER_", 8000, "ORDER_PORT"),
+        ServiceSpec("order", "shop_order", "ORDER_", 8000, "ORDER_PORT", dict(_AUTHENTICATED)),
         ServiceSpec(
             "payment", "shop_payment", "PAYMENT_", 8001, "PAYMENT_PORT", {"PAYMENT_PROVIDER_URL": "payment-provider"}
         ),
         ServiceSpec(
-            "loyalty", "shop_loyalty", "LOYALTY_", 8002, "LOYALTY_PORT", {"LOYALTY_PARTNER_URL": "loyalty-partner"}
+            "loyalty",
+            "shop_loyalty",
+            "LOYALTY_",
+            8002,
+            "LOYALTY_PORT",
+            {"LOYALTY_PARTNER_URL": "loyalty-partner"} | _AUTHENTICATED,
         ),
-        ServiceSpec("notifications", "shop_notifications", "NOTIFICATIONS_", 8003, "NOTIFICATIONS_PORT"),
+        ServiceSpec(
+            "notifications", "shop_notifications", "NOTIFICATIONS_", 8003, "NOTIFICATIONS_PORT", dict(_AUTHENTICATED)
+        ),
         ServiceSpec("batch-worker", "shop_batch_worker", "BATCH_", 8004, "BATCH_PORT"),
     )
 }
+# A stand-in for the identity provider (Cognito on AWS): OIDC discovery, a JWKS, and tokens for `make token`.
+DEV_ISSUER = ServiceSpec("dev-issuer", "shop_devtools.dev_issuer", "DEV_ISSUER_", 8012, "DEV_ISSUER_PORT")
 # A stand-in for the third-party payment provider; not part of the deployed system.
 PAYMENT_PROVIDER = ServiceSpec(
     "payment-provider", "shop_devtools.payment_provider_sim", "PROVIDER_SIM_", 8010, "PROVIDER_SIM_PORT"
@@ -63,8 +82,8 @@ PAYMENT_PROVIDER = ServiceSpec(
 LOYALTY_PARTNER = ServiceSpec(
     "loyalty-partner", "shop_devtools.loyalty_partner_sim", "PARTNER_SIM_", 8011, "PARTNER_SIM_PORT"
 )
-# The third parties' stand-ins, started before the services that call them.
-SIMULATORS: dict[str, ServiceSpec] = {spec.name: spec for spec in (PAYMENT_PROVIDER, LOYALTY_PARTNER)}
+# The third parties' stand-ins (the identity provider's too), started before the services that call them.
+SIMULATORS: dict[str, ServiceSpec] = {spec.name: spec for spec in (DEV_ISSUER, PAYMENT_PROVIDER, LOYALTY_PARTNER)}
 
 
 # A stop waits out the SQS long poll under way (see shop_shared.messaging.sqs_consumer). Locally empty
@@ -137,6 +156,8 @@ def process_environment(
     computed[f"{spec.env_prefix}PORT"] = str(port)
     for variable, peer in spec.peers.items():
         computed[variable] = f"http://127.0.0.1:{ports[peer]}"
+    if ISSUER_VARIABLE in spec.peers:
+        computed[AUDIENCE_VARIABLE] = DEV_AUDIENCE
     overridden = {name: (passed[name], value) for name, value in computed.items() if passed.get(name, value) != value}
     env.update(computed)
     env.update(extra or {})

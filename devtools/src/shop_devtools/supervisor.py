@@ -1,7 +1,7 @@
 """`make up`: the whole system in the foreground, logs interleaved and labelled; Ctrl-C stops it all.
 
-Order of start: emulators -> provisioning -> third-party stand-ins (payment provider, loyalty partner) -> the
-five services.
+Order of start: emulators -> provisioning -> stand-ins (the dev OIDC issuer, payment provider, loyalty partner) ->
+the five services (order, loyalty and notifications trust the dev issuer: AUTH_ISSUER, AUTH_AUDIENCE).
 Environment: each process gets the caller's variables with its settings prefix (ORDER_, PROVIDER_SIM_, ...: the
 documented knobs), printed with secret-looking values masked; ports, endpoints and provisioned resources are computed
 and win over the caller's, with a line saying so.
@@ -190,6 +190,8 @@ def _banner(ports: dict[str, int], endpoints: EmulatorEndpoints, settings: dict[
         f"  notifications    http://127.0.0.1:{ports['notifications']}/customers/<id>/notifications",
         f"  batch-worker     http://127.0.0.1:{ports['batch-worker']}/health   (run `make batch`)",
         f"  loyalty partner  http://127.0.0.1:{ports['loyalty-partner']}/v1/credits?customer_id=<id>  (simulated)",
+        f"  dev issuer       http://127.0.0.1:{ports['dev-issuer']}/.well-known/openid-configuration  "
+        "(TOKEN=$(make -s token CUSTOMER=<id>); keys new at every start)",
         f"  LocalStack       {endpoints.localstack_url}   DynamoDB (moto) {endpoints.dynamodb_url}",
     ]
     for name, passed in settings.items():

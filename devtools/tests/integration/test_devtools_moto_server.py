@@ -1,4 +1,5 @@
-"""The local DynamoDB (moto through our launcher) keeps DynamoDB's transaction semantics, backing up touched items."""
+"""The local DynamoDB (moto through our launcher) keeps DynamoDB's transaction semantics, backing up touched items,
+and its atomic conditional single-item writes."""
 
 from __future__ import annotations
 
@@ -115,3 +116,26 @@ def test_concurrent_transactions_on_one_new_key_let_exactly_one_win(dynamodb: An
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(claim, range(32)))
     assert outcomes.count(True) == 1
+
+
+def test_concurrent_conditional_updates_of_one_counter_never_pass_its_limit(dynamodb: Any) -> None:
+    # What the rate limit and the destination cap rely on: a conditional UpdateItem is atomic on DynamoDB; stock
+    # moto checked the condition and wrote in two steps, and let 5 of 12 through a limit of 4 here.
+    def count(attempt: int, counter: str) -> bool:
+        try:
+            dynamodb.update_item(
+                TableName="accounts",
+                Key=to_item({"id": counter}),
+                UpdateExpression="ADD counted :one",
+                ConditionExpression="attribute_not_exists(counted) OR counted < :limit",
+                ExpressionAttributeValues=to_item({":one": 1, ":limit": 4}),
+            )
+            return True
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        for round_ in range(10):
+            outcomes = list(pool.map(lambda attempt, n=round_: count(attempt, f"counter-{n}"), range(12)))
+            assert outcomes.count(True) == 4, f"round {round_}"

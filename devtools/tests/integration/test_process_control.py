@@ -20,13 +20,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from shop_devtools.dev_issuer import bearer
 from shop_devtools.processes import stop_process_group
 from shop_devtools.runtime import free_port
 from shop_devtools.services import SERVICES, SIMULATORS
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
-START_TIMEOUT = 400.0  # emulators, provisioning and seven processes on a busy 2-core machine
+START_TIMEOUT = 400.0  # emulators, provisioning and eight processes on a busy 2-core machine
+PHONE = "+15555550100"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,19 @@ class Supervisor:
     def running(self) -> dict[str, int]:
         state: dict[str, int] = json.loads((self.run_dir / "processes.json").read_text())["running"]
         return state
+
+    def token(self, customer: str) -> str:
+        """`make -s token CUSTOMER=... PHONE=...` against this supervisor (its dev issuer found through ready.json)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "shop_devtools", "token", "--customer", customer, "--phone", PHONE],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
 
     def control(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -100,23 +115,24 @@ def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]
     assert not [pid for pid in children if alive(pid)], "a child outlived the supervisor"
 
 
-def place_order(client: httpx.Client, supervisor: Supervisor, customer: str) -> str:
+def place_order(client: httpx.Client, supervisor: Supervisor, customer: str, token: str) -> str:
     body = {
         "customer_id": customer,
         "currency": "USD",
         "items": [{"sku": "SKU-1", "quantity": 1, "unit_price": "42.00"}],
         "payment_token": "tok_success",
-        "contact": {"phone": "+15555550100"},
+        "contact": {"phone": PHONE},
     }
-    response = client.post(f"{supervisor.url('order')}/orders", json=body)
+    response = client.post(f"{supervisor.url('order')}/orders", json=body, headers=bearer(token))
     assert response.status_code == 201, response.text
     return str(response.json()["order_id"])
 
 
-def wait_for_points(client: httpx.Client, supervisor: Supervisor, customer: str, points: int) -> None:
+def wait_for_points(client: httpx.Client, supervisor: Supervisor, customer: str, token: str, points: int) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        response = client.get(f"{supervisor.url('loyalty')}/customers/{customer}/loyalty")
+        response = client.get(f"{supervisor.url('loyalty')}/customers/{customer}/loyalty", headers=bearer(token))
+        assert response.status_code in (200, 404), response.text  # 404: not credited yet
         if response.status_code == 200 and response.json()["points_balance"] == points:
             return
         time.sleep(0.5)
@@ -156,8 +172,30 @@ def test_kill_9_loyalty_through_control_brings_it_back_while_order_keeps_answeri
     assert supervisor.process.poll() is None
     with httpx.Client(timeout=10) as client:  # the new loyalty consumes again: an order's points arrive
         customer = f"c-control-{uuid.uuid4().hex[:8]}"
-        place_order(client, supervisor, customer)
-        wait_for_points(client, supervisor, customer, 42)
+        token = supervisor.token(customer)
+        place_order(client, supervisor, customer, token)
+        wait_for_points(client, supervisor, customer, token, 42)
+
+
+def test_restarting_the_dev_issuer_rotates_its_key_old_tokens_are_refused(supervisor: Supervisor) -> None:
+    customer = f"c-control-{uuid.uuid4().hex[:8]}"
+    listing = f"{supervisor.url('order')}/orders"
+    with httpx.Client(timeout=10) as client:
+        before = supervisor.token(customer)
+        assert client.get(listing, headers=bearer(before)).status_code == 200
+
+        result = supervisor.control("restart", "dev-issuer")
+        assert result.returncode == 0, result.stderr
+        after = supervisor.token(customer)
+
+        # The services fetch the new key set on the unknown kid, at most once per AUTH_JWKS_REFRESH_INTERVAL_SECONDS
+        # (10 s): until then the new token may be refused.
+        deadline = time.monotonic() + 60
+        while client.get(listing, headers=bearer(after)).status_code != 200:
+            assert time.monotonic() < deadline, "the new key's token was never accepted"
+            time.sleep(1)
+        refused = client.get(listing, headers=bearer(before))
+        assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
 
 
 def test_a_stopped_process_stays_stopped_until_started_and_the_rest_runs_on(supervisor: Supervisor) -> None:

@@ -9,7 +9,7 @@ import random
 
 import httpx
 import pytest
-from shop_devtools.benchmarks.blackfriday.load import Phase, arrival_offsets, order_body, run_load
+from shop_devtools.benchmarks.blackfriday.load import Phase, arrival_offsets, order_body, order_customer, run_load
 
 
 def test_even_arrivals_are_evenly_spaced_at_each_phases_rate() -> None:
@@ -113,3 +113,36 @@ async def test_a_request_past_the_deadline_is_an_error_timed_at_the_deadline() -
 
     (sample,) = result.samples
     assert sample.status is None and sample.latency == pytest.approx(0.3, abs=0.15)
+
+
+async def test_each_request_carries_the_headers_of_its_number() -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def server(request: httpx.Request) -> httpx.Response:
+        seen.append((json.loads(request.content)["customer_id"], request.headers["authorization"]))
+        return httpx.Response(201, json={"order_id": "o"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(server), base_url="http://bench") as client:
+        await run_load(
+            client,
+            "/orders",
+            [0.0, 0.01, 0.02],
+            duration=0.05,
+            max_in_flight=5,
+            request_timeout=5,
+            body=lambda number: order_body(number, customers=2),
+            headers=lambda number: {"Authorization": f"Bearer token-of-{order_customer(number, 2)}"},
+        )
+
+    assert sorted(seen) == [
+        ("bf-0", "Bearer token-of-bf-0"),
+        ("bf-0", "Bearer token-of-bf-0"),
+        ("bf-1", "Bearer token-of-bf-1"),
+    ]
+
+
+def test_the_contact_of_an_order_is_its_customers_default_verified_email() -> None:
+    body = order_body(7, customers=5)
+
+    assert body["customer_id"] == order_customer(7, 5) == "bf-2"
+    assert body["contact"] == {"email": "bf-2@example.com"}  # what the dev issuer puts in the token by default

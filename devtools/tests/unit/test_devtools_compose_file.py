@@ -10,7 +10,7 @@ import pytest
 import yaml
 from shop_devtools.emulators import LOCALSTACK_SERVICES
 from shop_devtools.paths import REPO_ROOT
-from shop_devtools.services import SERVICES, SIMULATORS
+from shop_devtools.services import DEV_ISSUER, ISSUER_VARIABLE, SERVICES, SIMULATORS
 from shop_devtools.supervisor import LOCAL_PREFIX
 from shop_shared.topology import DeployedTopology, load_topology
 
@@ -81,3 +81,21 @@ def test_each_service_image_installs_only_its_package_and_listens_in_the_contain
     assert f"{spec.env_prefix}HOST=0.0.0.0 {spec.env_prefix}PORT={spec.default_port}" in dockerfile
     assert "USER 10001:10001" in dockerfile and "HEALTHCHECK" in dockerfile
     assert f'CMD ["python", "-m", "{spec.module}"]' in dockerfile
+
+
+def test_the_customer_facing_services_trust_the_dev_issuer_by_the_name_in_its_tokens(compose: dict[str, Any]) -> None:
+    issuer = compose["dev-issuer"]
+    assert issuer["command"] == ["python", "-m", DEV_ISSUER.module]
+    # The `iss` of its tokens is the URL the services reach it by (checked against AUTH_ISSUER by the test above).
+    assert issuer["environment"]["DEV_ISSUER_URL"] == f"http://dev-issuer:{DEV_ISSUER.default_port}"
+    assert "ports" not in issuer  # tokens are minted inside its container (loopback), never from the host
+    trusting = [name for name, spec in SERVICES.items() if ISSUER_VARIABLE in spec.peers]
+    assert trusting == ["order", "loyalty", "notifications"]
+    for name in trusting:
+        assert compose[name]["environment"]["AUTH_AUDIENCE"] == "shop"
+        assert compose[name]["depends_on"]["dev-issuer"] == {"condition": "service_healthy"}
+
+
+def test_the_devtools_image_serves_the_dev_issuer_on_the_containers_network() -> None:
+    dockerfile = (Path(REPO_ROOT) / "devtools" / "Dockerfile").read_text()
+    assert "DEV_ISSUER_HOST=0.0.0.0" in dockerfile

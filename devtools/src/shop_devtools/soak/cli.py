@@ -2,10 +2,10 @@
 invariant checked against every source of truth. Exit 1 on any failed invariant.
 
 Everything is the soak's own: LocalStack and moto on free ports, the topology under a prefix of its own, every
-service and both stand-ins as real processes, an EventBridge fault proxy for the services. Nothing of `make
-start` is touched. The parts: schedule (what and when), system (processes, restarts), proxy (the bus outage),
-capture (events seen on the bus, replays), load (the client and the faults), settle, sources and invariants
-(the checker), report.
+service and the stand-ins (its dev OIDC issuer too) as real processes, an EventBridge fault proxy for the
+services. Nothing of `make start` is touched. The parts: schedule (what and when), system (processes, restarts),
+proxy (the bus outage), capture (events seen on the bus, replays), load (the client and the faults), settle,
+sources and invariants (the checker), report.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from botocore.config import Config
 
 from shop_devtools.benchmarks.cpu import CpuMeter
 from shop_devtools.benchmarks.local_aws import own_local_aws
+from shop_devtools.dev_issuer import DevIssuerClient
+from shop_devtools.dev_issuer.tokens import MAX_LIFETIME_SECONDS
 from shop_devtools.paths import LOCAL_DIR
 
 from . import sources
@@ -29,7 +31,7 @@ from .capture import EventCapture
 from .invariants import EventRow, Evidence, check_all
 from .load import FaultRunner, Placed, Replayer, run_load
 from .report import format_report
-from .schedule import fault_schedule, plan_orders
+from .schedule import PlannedOrder, fault_schedule, plan_orders
 from .settle import Settled, settle
 from .system import SoakSystem
 
@@ -92,14 +94,15 @@ def _soak(args: argparse.Namespace, system: SoakSystem) -> bool:
     events = session.client("events", config=config)
     _say(f"every process healthy under {system.deployed.prefix}: {', '.join(system.slots)}")
     capture = EventCapture(sqs, events, system.deployed.bus_name, system.deployed.name("soak-capture"))
+    plan = plan_orders(args.orders, seed=args.seed, run_id=uuid.uuid4().hex[:6])
+    tokens = _customer_tokens(system, plan)
     meter = CpuMeter({process.label: process.pid for process in system.runtime.started})
     meter.start()
     began = time.monotonic()
     runner = FaultRunner(system, began, _say)
     try:
         replayer = Replayer(capture)
-        plan = plan_orders(args.orders, seed=args.seed, run_id=uuid.uuid4().hex[:6])
-        placed = asyncio.run(run_load(plan, args.rate, system.url["order"], fault_schedule(), runner, replayer))
+        placed = asyncio.run(run_load(plan, args.rate, system.url["order"], fault_schedule(), runner, replayer, tokens))
         load_seconds = time.monotonic() - began
         _say(f"load done in {load_seconds:.1f} s; waiting for the last faults, then for everything to settle")
         runner.finish(timeout=600)
@@ -108,7 +111,7 @@ def _soak(args: argparse.Namespace, system: SoakSystem) -> bool:
         )
         cpu = meter.stop() | system.cpu_seconds()
         wall_seconds = time.monotonic() - began
-        checks = check_all(_evidence(system, dynamodb, sqs, capture, placed, runner, settled))
+        checks = check_all(_evidence(system, dynamodb, sqs, capture, placed, runner, settled, tokens))
         with httpx.Client(timeout=30) as client:
             stats = client.get(f"{system.url['payment-provider']}/sim/stats").json()
         report = format_report(
@@ -138,9 +141,10 @@ def _evidence(
     placed: list[Placed],
     runner: FaultRunner,
     settled: Settled,
+    tokens: dict[str, str],
 ) -> Evidence:
     accepted = {p.order_id: p.planned.customer_id for p in placed if p.order_id}
-    customers = sorted({p.planned.customer_id for p in placed})
+    customers = {customer: tokens[customer] for customer in sorted({p.planned.customer_id for p in placed})}
     interrupted = any(d.process == "notifications" for d in system.downtimes)
     with httpx.Client(timeout=30) as client:
         return Evidence(
@@ -156,7 +160,7 @@ def _evidence(
             charges=sources.charges(client, system.url["payment-provider"]),
             payment_statuses=sources.payments_by_order(dynamodb, system.deployed),
             loyalty_points=sources.loyalty_points(client, system.url["loyalty"], customers),
-            partner_points=sources.partner_points(client, system.url["loyalty-partner"], customers),
+            partner_points=sources.partner_points(client, system.url["loyalty-partner"], list(customers)),
             bus_events=[EventRow(e.event_id, e.event_type, e.order_id) for e in capture.events()],
             notifications=sources.notifications(client, system.url["notifications"], customers),
             contacts={p.planned.customer_id: next(iter(p.planned.contact.values())) for p in placed},
@@ -169,6 +173,17 @@ def _evidence(
             fault_failures=runner.failures + ([] if settled.ok else [f"not settled: {settled.last_state}"]),
             unexplained_redeliveries=settled.unexplained,
         )
+
+
+def _customer_tokens(system: SoakSystem, plan: list[PlannedOrder]) -> dict[str, str]:
+    """Each customer's token from the soak's dev issuer, the customer's contact a verified claim, valid for the
+    whole run (the load, the retries, the settling and the reads); minted before the clock starts."""
+    contacts = {order.customer_id: order.contact for order in plan}
+    with DevIssuerClient(system.url["dev-issuer"]) as issuer:
+        return {
+            customer: issuer.mint_for_contact(customer, contact, expires_in=MAX_LIFETIME_SECONDS)
+            for customer, contact in contacts.items()
+        }
 
 
 def _say(message: str) -> None:

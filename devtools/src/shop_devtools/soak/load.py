@@ -4,7 +4,8 @@ Open model: order n leaves at n / rate seconds whatever the answers before it, s
 queue of waiting clients exactly as real traffic would. A client retries a 5xx, a 429, a timeout or a lost
 connection with the same Idempotency-Key and body (backoff 0.2 s doubling to 2 s, for up to 15 minutes), so an
 order API killed mid-request loses no order and makes none twice; 10 % of orders are POSTed again once
-answered, and must get the same order back.
+answered, and must get the same order back. Each request carries its customer's token (minted before the load by
+the soak's dev issuer, with the order's contact as a verified claim).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import contextlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from shop_devtools.dev_issuer import bearer
 
 from .capture import EventCapture
 from .schedule import Fault, PlannedOrder, fire_index
@@ -127,7 +130,9 @@ async def run_load(
     faults: list[Fault],
     runner: FaultRunner,
     replayer: Replayer,
+    tokens: Mapping[str, str],
 ) -> list[Placed]:
+    """Place every order of `plan` on schedule; `tokens` holds each customer's bearer token."""
     by_index: dict[int, list[Fault]] = {}
     for fault in faults:
         by_index.setdefault(fire_index(fault, len(plan)), []).append(fault)
@@ -144,7 +149,8 @@ async def run_load(
                 await asyncio.sleep(delay)
             for fault in by_index.get(order.index, []):
                 runner.submit(fault, order.index)
-            tasks.append(asyncio.create_task(_place(client, order_url, placed[order.index])))
+            token = tokens[order.customer_id]
+            tasks.append(asyncio.create_task(_place(client, order_url, placed[order.index], token)))
         for fault in by_index.get(len(plan), []):
             runner.submit(fault, len(plan))
         await asyncio.gather(*tasks)
@@ -165,28 +171,29 @@ async def _replay_loop(replayer: Replayer, placed: list[Placed], stop: asyncio.E
     replayer.chosen.update(p.order_id for p in placed if p.planned.replay_events and p.order_id)
 
 
-async def _place(client: httpx.AsyncClient, order_url: str, placed: Placed) -> None:
+async def _place(client: httpx.AsyncClient, order_url: str, placed: Placed, token: str) -> None:
     began = time.monotonic()
-    answer = await _post_until_answered(client, order_url, placed)
+    answer = await _post_until_answered(client, order_url, placed, token)
     if answer is None:
         return
     placed.order_id = str(answer["order_id"])
     placed.seconds = time.monotonic() - began
     if placed.planned.duplicate_post:
-        again = await _post_until_answered(client, order_url, placed)
+        again = await _post_until_answered(client, order_url, placed, token)
         placed.duplicate_same_order = again is not None and again.get("order_id") == placed.order_id
 
 
-async def _post_until_answered(client: httpx.AsyncClient, order_url: str, placed: Placed) -> dict[str, Any] | None:
+async def _post_until_answered(
+    client: httpx.AsyncClient, order_url: str, placed: Placed, token: str
+) -> dict[str, Any] | None:
     order = placed.planned
+    headers = {"Idempotency-Key": order.idempotency_key} | bearer(token)
     began = time.monotonic()
     delay = 0.2
     while True:
         placed.attempts += 1
         try:
-            response = await client.post(
-                f"{order_url}/orders", json=order.body(), headers={"Idempotency-Key": order.idempotency_key}
-            )
+            response = await client.post(f"{order_url}/orders", json=order.body(), headers=headers)
             if response.status_code == 201:
                 answer: dict[str, Any] = response.json()
                 return answer

@@ -1,15 +1,18 @@
 """Reading every source of truth the checker reconciles: the services' tables and APIs, the queues, the
-simulated third parties. Reads only; what the readings must satisfy is in invariants.py."""
+simulated third parties. Reads only; what the readings must satisfy is in invariants.py. The services' APIs
+are read as each customer, with the customer's token (customer -> token in `tokens`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from boto3.dynamodb.types import TypeDeserializer
 from shop_shared.topology import DeployedTopology
+
+from shop_devtools.dev_issuer import bearer
 
 from .invariants import NotificationRow, OrderRow, SentMessage
 
@@ -115,11 +118,11 @@ def charges(client: httpx.Client, provider_url: str) -> list[dict[str, Any]]:
     return found
 
 
-def loyalty_points(client: httpx.Client, loyalty_url: str, customers: Iterable[str]) -> dict[str, int]:
-    """Each customer's balance as loyalty's API shows it (0 for a customer it does not know)."""
+def loyalty_points(client: httpx.Client, loyalty_url: str, tokens: Mapping[str, str]) -> dict[str, int]:
+    """Each customer's balance as loyalty's API shows it to them (0 for a customer it does not know)."""
     points = {}
-    for customer in customers:
-        response = client.get(f"{loyalty_url}/customers/{customer}/loyalty")
+    for customer, token in tokens.items():
+        response = client.get(f"{loyalty_url}/customers/{customer}/loyalty", headers=bearer(token))
         if response.status_code == 404:
             points[customer] = 0
             continue
@@ -141,10 +144,10 @@ def partner_points(client: httpx.Client, partner_url: str, customers: Iterable[s
     return points
 
 
-def notifications(client: httpx.Client, notifications_url: str, customers: Iterable[str]) -> list[NotificationRow]:
+def notifications(client: httpx.Client, notifications_url: str, tokens: Mapping[str, str]) -> list[NotificationRow]:
     rows: list[NotificationRow] = []
-    for customer in customers:
-        response = client.get(f"{notifications_url}/customers/{customer}/notifications")
+    for customer, token in tokens.items():
+        response = client.get(f"{notifications_url}/customers/{customer}/notifications", headers=bearer(token))
         response.raise_for_status()
         rows.extend(
             NotificationRow(customer, str(n["event_id"]), str(n["template"]), str(n["status"]), str(n["message"]))

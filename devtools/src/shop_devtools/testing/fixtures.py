@@ -1,8 +1,8 @@
 """Test fixtures on the real local runtime.
 
 The emulators are shared by the whole session; each test module gets the topology provisioned under a
-prefix of its own and its own service processes on free ports, so events of one module never reach
-another module's consumers. Everything started here is stopped here, by PID."""
+prefix of its own and its own service processes on free ports (its own dev OIDC issuer among them), so events of
+one module never reach another module's consumers. Everything started here is stopped here, by PID."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import boto3
 import pytest
 from shop_shared.topology import DeployedTopology, Topology, load_topology
 
+from shop_devtools.dev_issuer import DevIssuerClient
 from shop_devtools.emulators import EmulatorEndpoints
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.provisioning import provision
@@ -144,3 +145,14 @@ def start_service_process(
 
     yield start
     stop_all(list(running.values()))
+
+
+@pytest.fixture(scope="module")
+def dev_issuer(start_service_process: StartService, service_ports: dict[str, int]) -> Iterator[DevIssuerClient]:
+    """The module's dev OIDC issuer (the one its services trust), to mint tokens: `dev_issuer.mint("c-1", phone=...)`.
+
+    Mint with the contact the order carries: order accepts only a verified contact claim of the token.
+    """
+    start_service_process("dev-issuer")  # already running when a service that trusts it was started
+    with DevIssuerClient(f"http://127.0.0.1:{service_ports['dev-issuer']}") as client:
+        yield client

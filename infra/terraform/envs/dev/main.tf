@@ -24,7 +24,23 @@ locals {
     # Workers for the monthly run only: up shortly before the schedule fires, down after the usual window.
     batch-worker = { mode = "scheduled", schedule_scale_up_cron = "cron(50 2 1 * ? *)", schedule_scale_down_cron = "cron(0 7 1 * ? *)" }
   }
-  behind_load_balancer = toset(["order", "payment"])
+  # The customer-facing reads besides order's (order takes every path no rule claims), GET only.
+  read_api_routes = {
+    loyalty       = { path_patterns = ["/customers/*/loyalty"], priority = 100 }
+    notifications = { path_patterns = ["/customers/*/notifications"], priority = 110 }
+  }
+  behind_load_balancer = toset(concat(["order", "payment"], keys(local.read_api_routes)))
+
+  # The services customers call with a bearer token (payment is called by EventBridge with the API key).
+  authenticated_services = toset(concat(["order"], keys(local.read_api_routes)))
+
+  # What each container is told: its topology references resolved, plus where its tokens come from.
+  service_environment = {
+    for service in keys(local.topology.services) : service => merge(
+      module.access.environment[service],
+      contains(local.authenticated_services, service) ? module.identity.environment : {},
+    )
+  }
 
   # Each service reads its settings from variables with one prefix (ORDER_, BATCH_, ...), the one its
   # topology variables already use.
@@ -34,6 +50,9 @@ locals {
   payment_destinations = [for destination in local.topology.api_destinations : destination if destination.service == "payment"]
 
   api_destination_rules = [for key, rule in local.topology.rules : module.messaging.rule_names[key] if try(rule.target.api_destination, null) != null]
+
+  # The most EventBridge may call payment within a minute: a bound no single address legitimately exceeds.
+  payment_events_per_minute = sum([for destination in local.payment_destinations : destination.invocation_rate_limit_per_second * 60])
 }
 
 data "aws_caller_identity" "current" {}
@@ -73,7 +92,38 @@ module "alb" {
 
   payment_path_patterns = distinct([for destination in local.payment_destinations : destination.path])
   payment_http_methods  = distinct([for destination in local.payment_destinations : destination.http_method])
-  deletion_protection   = var.deletion_protection
+  # one(): a single header name for every payment destination, or the plan fails here.
+  payment_api_key_header = one(distinct([for destination in local.payment_destinations : destination.api_key_header]))
+  read_api_routes        = local.read_api_routes
+  deletion_protection    = var.deletion_protection
+}
+
+module "waf" {
+  source = "../../modules/waf"
+  count  = var.waf_enabled ? 1 : 0
+
+  name_prefix              = local.name_prefix
+  resource_arn             = module.alb.alb_arn
+  rate_limit_per_ip        = var.waf_rate_limit_per_ip
+  events_paths             = distinct([for destination in local.payment_destinations : destination.path])
+  events_rate_limit_per_ip = coalesce(var.waf_events_rate_limit_per_ip, local.payment_events_per_minute)
+  # Customers' bearer tokens and EventBridge's API key stay out of the logs.
+  redacted_headers = distinct(concat(["authorization"], [for destination in local.payment_destinations : destination.api_key_header]))
+  kms_key_arn      = module.messaging.messaging_kms_key_arn
+}
+
+# Who the customers are: a Cognito user pool, or your OIDC provider (oidc_issuer).
+module "identity" {
+  source = "../../modules/identity"
+
+  name_prefix         = local.name_prefix
+  oidc_issuer         = var.oidc_issuer
+  oidc_audience       = var.oidc_audience
+  oidc_jwks_url       = var.oidc_jwks_url
+  callback_urls       = var.cognito_callback_urls
+  logout_urls         = var.cognito_logout_urls
+  domain_prefix       = var.cognito_domain_prefix
+  deletion_protection = var.deletion_protection
 }
 
 module "messaging" {
@@ -143,8 +193,9 @@ module "service" {
   desired_count = var.services[each.key].desired_count
   min_capacity  = var.services[each.key].min_capacity
   max_capacity  = var.services[each.key].max_capacity
-  # The same settings classes as locally: resource names from the topology, bound to all interfaces in the container.
-  environment       = module.access.environment[each.key]
+  # The same settings classes as locally: resource names from the topology and the token issuer, bound to all
+  # interfaces in the container.
+  environment       = local.service_environment[each.key]
   env_prefix        = local.env_prefix[each.key] # the module binds <prefix>HOST/PORT to the container port
   repository_arn    = module.ecr.repository_arns[each.key]
   container_port    = local.container_port

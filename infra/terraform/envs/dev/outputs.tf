@@ -1,5 +1,5 @@
 output "order_api_url" {
-  description = "Base URL of the order API (POST /orders, GET /orders/{id})."
+  description = "Base URL of the customer APIs (POST /orders, GET /orders/{id}, GET /customers/{id}/loyalty, GET /customers/{id}/notifications); every call needs a bearer ID token."
   value       = module.alb.api_base_url
 }
 
@@ -36,4 +36,29 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "CloudWatch dashboard of the flow."
   value       = module.observability.dashboard_name
+}
+
+output "auth_issuer" {
+  description = "The token issuer the services trust (AUTH_ISSUER): the Cognito user pool's URL, or oidc_issuer."
+  value       = module.identity.issuer
+}
+
+output "auth_audience" {
+  description = "The audience the services expect (AUTH_AUDIENCE): the Cognito app client id (get ID tokens for it), or oidc_audience."
+  value       = module.identity.audience
+}
+
+output "cognito_user_pool_id" {
+  description = "The customers' Cognito user pool; null with oidc_issuer."
+  value       = module.identity.user_pool_id
+}
+
+output "cognito_hosted_ui_url" {
+  description = "Base URL of the hosted sign-in (/oauth2/authorize, /oauth2/token); null without cognito_domain_prefix."
+  value       = module.identity.hosted_ui_url
+}
+
+output "web_acl_arn" {
+  description = "The WAF web ACL protecting the load balancer; null with waf_enabled = false."
+  value       = one(module.waf[*].web_acl_arn)
 }

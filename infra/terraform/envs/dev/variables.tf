@@ -99,3 +99,57 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "oidc_issuer" {
+  description = "Issuer of your own OIDC provider (exactly its tokens' `iss`, https). Null creates a Cognito user pool and app client instead."
+  type        = string
+  default     = null
+}
+
+variable "oidc_audience" {
+  description = "The `aud` the services expect in oidc_issuer's ID tokens (its client id for the shop); required with oidc_issuer."
+  type        = string
+  default     = null
+}
+
+variable "oidc_jwks_url" {
+  description = "JWKS URL of oidc_issuer; null: the services discover it from <issuer>/.well-known/openid-configuration."
+  type        = string
+  default     = null
+}
+
+variable "cognito_callback_urls" {
+  description = "Redirect URIs of the Cognito app client (authorization code + PKCE): your app's https:// URLs, or http://localhost for a native or command-line client."
+  type        = list(string)
+  default     = ["http://localhost:8765/callback"]
+}
+
+variable "cognito_logout_urls" {
+  description = "Where the hosted sign-in may send the browser after sign-out."
+  type        = list(string)
+  default     = []
+}
+
+variable "cognito_domain_prefix" {
+  description = "Hosted sign-in domain https://<prefix>.auth.<region>.amazoncognito.com (unique per region); null: none (SDK sign-in only)."
+  type        = string
+  default     = null
+}
+
+variable "waf_enabled" {
+  description = "Protect the load balancer with the WAF web ACL (IP reputation, rate limits, AWS managed rule groups); costs a monthly fee per ACL and rule plus per request."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit_per_ip" {
+  description = "Requests one address may send to the customer APIs in 5 minutes before WAF answers 429."
+  type        = number
+  default     = 2000
+}
+
+variable "waf_events_rate_limit_per_ip" {
+  description = "Requests one address may send to payment's /events per minute; null: the API destination's invocation rate limit (topology) x 60, the most EventBridge itself sends."
+  type        = number
+  default     = null
+}

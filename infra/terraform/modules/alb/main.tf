@@ -1,11 +1,13 @@
-# The public entry point: order's HTTP API, and payment's event endpoint that the EventBridge API
-# destination calls. Nothing else of the system is reachable from the internet.
+# The public entry point: order's HTTP API, the read APIs of read_api_routes (loyalty's and notifications'),
+# and payment's event endpoint that the EventBridge API destination calls. Nothing else of the system is
+# reachable from the internet.
 
 locals {
   https = var.certificate_arn != null
 
-  # Order is the default route; payment only gets its event path (see the listener rule).
-  target_groups = toset(["order", "payment"])
+  # Order is the default route; payment only gets its event path, the read APIs only their GET paths (see the
+  # listener rules).
+  target_groups = toset(concat(["order", "payment"], keys(var.read_api_routes)))
 
   routing_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
 
@@ -65,8 +67,7 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
 
 resource "aws_lb" "this" {
   # checkov:skip=CKV_AWS_91: access logs are on when access_logs_bucket is given (the bucket and its ELB delivery policy live outside this module)
-  # checkov:skip=CKV2_AWS_28: a WAF web ACL is associated when web_acl_arn is given (a per-environment choice with its own cost)
-  # checkov:skip=CKV2_AWS_76: the web ACL (and its managed rule groups, Log4j included) is the caller's, passed as web_acl_arn
+  # checkov:skip=CKV2_AWS_28: the web ACL and its association with this load balancer live in modules/waf (envs/dev enables it by default)
   name               = "${var.name_prefix}alb"
   load_balancer_type = "application"
   internal           = false
@@ -90,13 +91,6 @@ resource "aws_lb" "this" {
   }
 
   tags = var.tags
-}
-
-resource "aws_wafv2_web_acl_association" "this" {
-  count = var.web_acl_arn == null ? 0 : 1
-
-  resource_arn = aws_lb.this.arn
-  web_acl_arn  = var.web_acl_arn
 }
 
 resource "aws_lb_target_group" "this" {
@@ -168,7 +162,8 @@ resource "aws_lb_listener" "http" {
   tags = var.tags
 }
 
-# Only the API destination's path and method reach payment; every other request goes to order.
+# Only the API destination's path and method reach payment, and only with the connection's API-key header:
+# payment still checks the key's value, but calls without one never get to it.
 resource "aws_lb_listener_rule" "payment_events" {
   listener_arn = local.routing_listener_arn
   priority     = 10
@@ -187,6 +182,77 @@ resource "aws_lb_listener_rule" "payment_events" {
   condition {
     http_request_method {
       values = var.payment_http_methods
+    }
+  }
+
+  condition {
+    http_header {
+      http_header_name = var.payment_api_key_header
+      values           = ["*"]
+    }
+  }
+
+  tags = var.tags
+}
+
+# The same call without the header: the load balancer answers payment's own 401 problem itself.
+resource "aws_lb_listener_rule" "payment_events_without_key" {
+  listener_arn = local.routing_listener_arn
+  priority     = 11
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      status_code  = "401"
+      message_body = jsonencode({
+        type    = "about:blank"
+        title   = "Unauthorized"
+        status  = 401
+        detail  = "Missing or invalid API key."
+        code    = "unauthorized"
+        details = []
+      })
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = var.payment_path_patterns
+    }
+  }
+
+  condition {
+    http_request_method {
+      values = var.payment_http_methods
+    }
+  }
+
+  tags = var.tags
+}
+
+# The customer-facing reads of other services (GET only); the service itself authenticates the bearer token.
+resource "aws_lb_listener_rule" "read_api" {
+  for_each = var.read_api_routes
+
+  listener_arn = local.routing_listener_arn
+  priority     = each.value.priority
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this[each.key].arn
+  }
+
+  condition {
+    path_pattern {
+      values = each.value.path_patterns
+    }
+  }
+
+  condition {
+    http_request_method {
+      values = ["GET"]
     }
   }
 

@@ -19,10 +19,10 @@ output "alb_security_group_id" {
 }
 
 output "target_group_arns" {
-  description = "Target group ARN by service (\"order\", \"payment\") for the ECS services' load_balancer input."
+  description = "Target group ARN by service (\"order\", \"payment\" and each read_api_routes key) for the ECS services' load_balancer input."
   value       = { for k, tg in aws_lb_target_group.this : k => tg.arn }
   # ECS refuses to attach a service to a target group that no listener uses yet.
-  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_lb_listener_rule.payment_events]
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_lb_listener_rule.payment_events, aws_lb_listener_rule.read_api]
 }
 
 output "target_group_arn_suffixes" {
@@ -43,4 +43,38 @@ output "listener_arn" {
 output "api_base_url" {
   description = "Base URL of the public API: https://<domain_name or ALB DNS> with a certificate, else http://<ALB DNS> (dev only)."
   value       = "${local.https ? "https" : "http"}://${local.public_host}"
+}
+
+output "listener_rules" {
+  description = "What each listener rule matches and does, read back from the planned rules (for tests and reviews): rule -> priority, path patterns, methods, required headers, action type and the service it forwards to (null for a fixed response)."
+  value = merge(
+    {
+      payment-events = {
+        priority      = aws_lb_listener_rule.payment_events.priority
+        path_patterns = toset(flatten([for c in aws_lb_listener_rule.payment_events.condition : [for p in c.path_pattern : p.values]]))
+        methods       = toset(flatten([for c in aws_lb_listener_rule.payment_events.condition : [for m in c.http_request_method : m.values]]))
+        headers       = { for h in flatten([for c in aws_lb_listener_rule.payment_events.condition : c.http_header]) : h.http_header_name => h.values }
+        action        = aws_lb_listener_rule.payment_events.action[0].type
+        service       = "payment"
+      }
+      payment-events-without-key = {
+        priority      = aws_lb_listener_rule.payment_events_without_key.priority
+        path_patterns = toset(flatten([for c in aws_lb_listener_rule.payment_events_without_key.condition : [for p in c.path_pattern : p.values]]))
+        methods       = toset(flatten([for c in aws_lb_listener_rule.payment_events_without_key.condition : [for m in c.http_request_method : m.values]]))
+        headers       = { for h in flatten([for c in aws_lb_listener_rule.payment_events_without_key.condition : c.http_header]) : h.http_header_name => h.values }
+        action        = aws_lb_listener_rule.payment_events_without_key.action[0].type
+        service       = null
+      }
+    },
+    {
+      for service, rule in aws_lb_listener_rule.read_api : service => {
+        priority      = rule.priority
+        path_patterns = toset(flatten([for c in rule.condition : [for p in c.path_pattern : p.values]]))
+        methods       = toset(flatten([for c in rule.condition : [for m in c.http_request_method : m.values]]))
+        headers       = { for h in flatten([for c in rule.condition : c.http_header]) : h.http_header_name => h.values }
+        action        = rule.action[0].type
+        service       = service
+      }
+    },
+  )
 }

@@ -82,6 +82,43 @@ variable "payment_http_methods" {
   default     = ["POST"]
 }
 
+variable "payment_api_key_header" {
+  description = "Header carrying the EventBridge connection's API key (the topology's api_key_header): POST /events without it is answered 401 by the load balancer and never reaches payment."
+  type        = string
+  default     = "x-api-key"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,40}$", var.payment_api_key_header))
+    error_message = "payment_api_key_header must be a header name of 1-40 letters, digits or hyphens."
+  }
+}
+
+variable "read_api_routes" {
+  description = "Services besides order and payment that serve customer reads, by service key: the path patterns (ALB wildcards, e.g. \"/customers/*/loyalty\") forwarded to them for GET, and the listener rule's priority (100 or more: payment's rules are 10 and 11). Each gets a target group \"<name_prefix><service>\"."
+  type = map(object({
+    path_patterns = list(string)
+    priority      = number
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for service, route in var.read_api_routes : !contains(["order", "payment"], service) && can(regex("^[a-z][a-z0-9-]*$", service)) && length("${var.name_prefix}${service}") <= 32])
+    error_message = "read_api_routes keys must be lowercase service keys other than order and payment, and \"<name_prefix><service>\" at most 32 characters (a target group name)."
+  }
+
+  validation {
+    condition = alltrue([
+      for route in values(var.read_api_routes) : length(route.path_patterns) > 0 && length(route.path_patterns) <= 4 && alltrue([for path in route.path_patterns : startswith(path, "/")])
+    ])
+    error_message = "Each route needs 1 to 4 path patterns starting with \"/\"."
+  }
+
+  validation {
+    condition     = alltrue([for route in values(var.read_api_routes) : route.priority >= 100 && route.priority <= 50000]) && length(distinct([for route in values(var.read_api_routes) : route.priority])) == length(var.read_api_routes)
+    error_message = "Route priorities must be distinct and 100 to 50000."
+  }
+}
+
 variable "deregistration_delay_seconds" {
   description = "Time a deregistering target keeps serving in-flight requests before ECS stops it."
   type        = number
@@ -110,12 +147,6 @@ variable "access_logs_prefix" {
   description = "Key prefix of the access logs in access_logs_bucket."
   type        = string
   default     = "alb"
-}
-
-variable "web_acl_arn" {
-  description = "WAFv2 web ACL (REGIONAL) to associate with the load balancer; null associates none."
-  type        = string
-  default     = null
 }
 
 variable "tags" {

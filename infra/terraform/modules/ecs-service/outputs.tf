@@ -48,3 +48,13 @@ output "scaling_rules" {
     + length(aws_appautoscaling_scheduled_action.scale_up) + length(aws_appautoscaling_scheduled_action.scale_down)
   )
 }
+
+output "load_balancer_port" {
+  description = "The container port the tasks' security group admits from the load balancer's group; null for a service without load_balancer."
+  value       = one(aws_vpc_security_group_ingress_rule.from_load_balancer[*].to_port)
+}
+
+output "environment_variable_names" {
+  description = "Names of the container's plain environment variables (known at plan even where values are not)."
+  value       = sort(keys(local.environment))
+}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import aioboto3
 import httpx
+from shop_shared.auth import TokenVerifier, open_token_verifier
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.composition import Container, utc_now
 from shop_shared.messaging import SqsEventConsumer, service_consumer_options
@@ -27,9 +28,11 @@ __all__ = ["LoyaltyContainer", "bootstrap"]
 
 @dataclass(kw_only=True)
 class LoyaltyContainer(Container):
-    """What the entry points use: the accounts for the read side; the order-events consumer runs in `background`."""
+    """What the entry points use: the accounts for the read side, the token verifier; the order-events consumer runs
+    in `background`."""
 
     accounts: AccountRepository
+    token_verifier: TokenVerifier
 
 
 async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> LoyaltyContainer:
@@ -62,4 +65,9 @@ async def bootstrap(settings: LoyaltySettings, stack: AsyncExitStack) -> Loyalty
     )
     options = service_consumer_options("loyalty", settings.order_events_queue, settings)
     consumer = SqsEventConsumer(sqs, queue_url, handlers, **options)
-    return LoyaltyContainer(accounts=accounts, clock=utc_now, background={"order-events-consumer": consumer.run})
+    return LoyaltyContainer(
+        accounts=accounts,
+        token_verifier=await open_token_verifier(stack, settings),
+        clock=utc_now,
+        background={"order-events-consumer": consumer.run},
+    )

@@ -1,15 +1,16 @@
-"""Settings of the loyalty service, read from LOYALTY_* environment variables."""
+"""Settings of the loyalty service, read from LOYALTY_* environment variables (and the shared AUTH_* ones)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from shop_shared.auth import AuthSettings
 from shop_shared.settings import QueueConsumerSettings
 
 __all__ = ["LoyaltySettings"]
 
 
-class LoyaltySettings(QueueConsumerSettings):
+class LoyaltySettings(QueueConsumerSettings, AuthSettings):
     model_config = SettingsConfigDict(env_prefix="LOYALTY_", frozen=True, extra="ignore")
 
     port: int = Field(default=8002, ge=1, le=65535)

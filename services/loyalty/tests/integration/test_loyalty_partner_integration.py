@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -12,6 +12,9 @@ from shop_devtools.processes import ManagedProcess
 from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients, StartService
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +38,10 @@ async def test_flaky_partner_is_told_once_per_order_and_points_are_credited_once
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     aws: AwsClients,
+    auth_headers: AuthHeaders,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
+    signed_in = auth_headers(customer_id)
     events = [order_created_envelope(customer_id, "100.00") for _ in range(ORDERS)]
     response = await aws.events.put_events(
         Entries=[
@@ -69,7 +74,9 @@ async def test_flaky_partner_is_told_once_per_order_and_points_are_credited_once
         ).json()["credits"]
         stats_before = (await client.get(f"{partner_url}/sim/stats")).json()
         account = (
-            await client.get(f"http://127.0.0.1:{service_ports['loyalty']}/customers/{customer_id}/loyalty")
+            await client.get(
+                f"http://127.0.0.1:{service_ports['loyalty']}/customers/{customer_id}/loyalty", headers=signed_in
+            )
         ).json()
 
         # Redeliveries of every event: nothing credited again, the partner not called again.
@@ -79,7 +86,9 @@ async def test_flaky_partner_is_told_once_per_order_and_points_are_credited_once
         await wait_until_drained(aws.sqs, queue_url, timeout=30)
         stats_after = (await client.get(f"{partner_url}/sim/stats")).json()
         after = (
-            await client.get(f"http://127.0.0.1:{service_ports['loyalty']}/customers/{customer_id}/loyalty")
+            await client.get(
+                f"http://127.0.0.1:{service_ports['loyalty']}/customers/{customer_id}/loyalty", headers=signed_in
+            )
         ).json()
 
     assert sorted(c["order_id"] for c in credits) == sorted(e.data.order_id for e in events)

@@ -7,7 +7,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,6 +21,9 @@ from shop_shared.messaging import EventBridgePublisher
 from shop_shared.outbox import DynamoDbUnitOfWork
 from shop_shared.outbox.unit_of_work import TransactionCancelled
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -138,8 +141,8 @@ async def test_dynamodb_names_the_entry_that_lost_in_each_transaction(
     assert refused.value.failed_conditions == [not_reversed.name]
 
 
-async def _loyalty_view(client: httpx.AsyncClient, customer_id: str) -> httpx.Response:
-    return await client.get(f"/customers/{customer_id}/loyalty")
+async def _loyalty_view(client: httpx.AsyncClient, customer_id: str, headers: dict[str, str]) -> httpx.Response:
+    return await client.get(f"/customers/{customer_id}/loyalty", headers=headers)
 
 
 async def test_the_service_reverses_a_routed_payment_failed_once_and_tells_the_partner(
@@ -147,8 +150,10 @@ async def test_the_service_reverses_a_routed_payment_failed_once_and_tells_the_p
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     aws: AwsClients,
+    auth_headers: AuthHeaders,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
+    signed_in = auth_headers(customer_id)
     order = order_created_envelope(customer_id, "1234.56")
     failure = _payment_failed(order)
     publisher = EventBridgePublisher(aws.events, deployed_topology.bus_name)
@@ -158,7 +163,7 @@ async def test_the_service_reverses_a_routed_payment_failed_once_and_tells_the_p
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_ports['loyalty']}", timeout=5) as client:
 
         async def balance_is(points: int) -> dict[str, Any] | None:
-            response = await _loyalty_view(client, customer_id)
+            response = await _loyalty_view(client, customer_id, signed_in)
             body: dict[str, Any] = response.json()
             return body if response.status_code == 200 and body["points_balance"] == points else None
 
@@ -182,7 +187,7 @@ async def test_the_service_reverses_a_routed_payment_failed_once_and_tells_the_p
         for event in (failure, order):
             await aws.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(as_eventbridge_event(event)))
         await wait_until_drained(aws.sqs, queue_url, timeout=DEADLINE_SECONDS)
-        after = (await _loyalty_view(client, customer_id)).json()
+        after = (await _loyalty_view(client, customer_id, signed_in)).json()
         stats_after = (await client.get(f"{partner_url}/sim/stats")).json()
         reversals = (await client.get(f"{partner_url}/v1/reversals", params={"customer_id": customer_id})).json()
 
@@ -199,6 +204,7 @@ async def test_the_service_never_credits_an_order_whose_failure_came_first(
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     aws: AwsClients,
+    auth_headers: AuthHeaders,
 ) -> None:
     customer_id = f"customer-{uuid.uuid4()}"
     order = order_created_envelope(customer_id, "999.00")
@@ -222,7 +228,7 @@ async def test_the_service_never_credits_an_order_whose_failure_came_first(
     assert tombstone["credited"] == {"BOOL": False} and tombstone["points"] == {"N": "0"}
     assert await ledger_item(order.data.order_id) is None
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service_ports['loyalty']}", timeout=5) as client:
-        view = await _loyalty_view(client, customer_id)
+        view = await _loyalty_view(client, customer_id, auth_headers(customer_id))
         partner = f"http://127.0.0.1:{service_ports['loyalty-partner']}"
         credits = (await client.get(f"{partner}/v1/credits", params={"customer_id": customer_id})).json()["credits"]
     assert view.status_code == 404

@@ -11,7 +11,7 @@ import os
 import signal
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -20,6 +20,9 @@ from shop_devtools.testing.events import as_eventbridge_event, order_created_env
 from shop_devtools.testing.fixtures import AwsClients, StartService
 from shop_shared.contracts import EventEnvelope
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -74,10 +77,10 @@ async def partner_stats(service_ports: dict[str, int]) -> dict[str, int]:
         return stats
 
 
-async def balance(service_ports: dict[str, int], customer_id: str) -> int:
+async def balance(service_ports: dict[str, int], customer_id: str, headers: dict[str, str]) -> int:
     async with httpx.AsyncClient(timeout=5) as client:
         url = f"http://127.0.0.1:{service_ports['loyalty']}/customers/{customer_id}/loyalty"
-        points: int = (await client.get(url)).json()["points_balance"]
+        points: int = (await client.get(url, headers=headers)).json()["points_balance"]
         return points
 
 
@@ -104,6 +107,7 @@ async def test_sigterm_mid_batch_finishes_what_runs_gives_back_the_rest_and_noth
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     aws: AwsClients,
+    auth_headers: AuthHeaders,
 ) -> None:
     worker: ManagedProcess = start_loyalty("loyalty")
     before = await partner_stats(service_ports)
@@ -122,7 +126,7 @@ async def test_sigterm_mid_batch_finishes_what_runs_gives_back_the_rest_and_noth
     start_loyalty("loyalty")  # the next task picks up what was given back
     await wait_until_all_told(aws, deployed_topology, events, timeout=VISIBILITY_TIMEOUT - 1 + 15)
     after = await partner_stats(service_ports)
-    assert await balance(service_ports, customer_id) == 25 * ORDERS
+    assert await balance(service_ports, customer_id, auth_headers(customer_id)) == 25 * ORDERS
     assert after["accepted"] - before["accepted"] == ORDERS
     assert after["replayed"] == before["replayed"], "no message was handled twice, not even the partner call"
     print(f"\nSIGTERM mid-batch: stopped in {stop_seconds:.1f} s, {len(handled_before_stop)} of {ORDERS} done before")
@@ -134,6 +138,7 @@ async def test_kill_9_mid_batch_returns_the_messages_after_the_visibility_timeou
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     aws: AwsClients,
+    auth_headers: AuthHeaders,
 ) -> None:
     worker: ManagedProcess = start_loyalty("loyalty")
     customer_id = f"customer-{uuid.uuid4()}"
@@ -154,5 +159,7 @@ async def test_kill_9_mid_batch_returns_the_messages_after_the_visibility_timeou
     # They were received at most a partner call (2.5 s) before the kill, so half the timeout is a safe floor.
     assert recovered_seconds >= VISIBILITY_TIMEOUT / 2, "the held messages came back only after the visibility timeout"
     assert await credited_orders(aws, deployed_topology, events) == {event.data.order_id for event in events}
-    assert await balance(service_ports, customer_id) == 25 * ORDERS, "each order credited once"
+    assert await balance(service_ports, customer_id, auth_headers(customer_id)) == 25 * ORDERS, (
+        "each order credited once"
+    )
     print(f"\nkill -9 mid-batch: every order applied once, {recovered_seconds:.1f} s after the kill")

@@ -1,4 +1,5 @@
-"""The HTTP API with in-memory accounts: the account view, errors as RFC 9457 problems and the health check."""
+"""The HTTP API with in-memory accounts: the account view only for its own customer's token, errors as RFC 9457
+problems and the health check."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 from shop_devtools.testing.problems import problem_of
+from shop_devtools.testing.tokens import TestIssuer
 from shop_loyalty.bootstrap import LoyaltyContainer
 from shop_loyalty.domain import LoyaltyAccount
 from shop_loyalty.entrypoints.api import create_app
@@ -22,22 +24,35 @@ from shop_shared.exceptions import DependencyUnavailable
 from tests.fakes.loyalty import InMemoryAccounts, InMemoryTables
 
 NOW = datetime(2025, 3, 14, 12, tzinfo=UTC)
-SETTINGS = LoyaltySettings(order_events_queue="q", accounts_table="a", ledger_table="l", shutdown_grace_seconds=1)
+ISSUER = TestIssuer()
+SETTINGS = LoyaltySettings(
+    order_events_queue="q",
+    accounts_table="a",
+    ledger_table="l",
+    shutdown_grace_seconds=1,
+    auth_issuer=ISSUER.issuer,
+    auth_audience=ISSUER.audience,
+)
 PROBLEM = "application/problem+json"
 
 
 @asynccontextmanager
 async def _client(
-    accounts: AccountRepository, loops: dict[str, BackgroundLoop] | None = None
+    accounts: AccountRepository, loops: dict[str, BackgroundLoop] | None = None, *, as_customer: str | None = "c1"
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over `accounts`; the client sends a token of `as_customer` (None: no token)."""
+
     async def fake_bootstrap(_: LoyaltySettings, __: AsyncExitStack) -> LoyaltyContainer:
-        return LoyaltyContainer(accounts=accounts, clock=lambda: NOW, background=loops or {})
+        return LoyaltyContainer(
+            accounts=accounts, token_verifier=ISSUER.verifier(), clock=lambda: NOW, background=loops or {}
+        )
 
     app = create_app(SETTINGS, build=fake_bootstrap)
     async with app.router.lifespan_context(app):
         # The 500 handler answers, then Starlette re-raises to the server: the client must not re-raise it.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://loyalty") as client:
+        headers = ISSUER.bearer(as_customer) if as_customer else {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://loyalty", headers=headers) as client:
             yield client
 
 
@@ -84,7 +99,7 @@ async def test_get_loyalty_shows_balance_tier_qualifying_points_and_reversals(ac
 
 
 async def test_unknown_customer_is_a_404_problem(accounts: InMemoryAccounts) -> None:
-    async with _client(accounts) as client:
+    async with _client(accounts, as_customer="nobody") as client:
         response = await client.get("/customers/nobody/loyalty")
     assert response.status_code == 404
     assert problem_of(response) == {
@@ -138,12 +153,43 @@ async def test_the_openapi_document_declares_every_error_as_a_problem(accounts: 
         document = (await client.get("/openapi.json")).json()
     responses = document["paths"]["/customers/{customer_id}/loyalty"]["get"]["responses"]
     errors = {status: response for status, response in responses.items() if int(status) >= 400}
-    assert set(errors) == {"404", "422", "503"}
+    assert set(errors) == {"401", "403", "404", "422", "503"}
     for response in errors.values():
         assert response["content"] == {PROBLEM: response["content"][PROBLEM]}
         assert response["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert "no_account" in errors["404"]["content"][PROBLEM]["examples"]
     assert "Problem" in document["components"]["schemas"]
+    assert document["paths"]["/customers/{customer_id}/loyalty"]["get"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in document["paths"]["/health"]["get"]
+
+
+async def test_reading_without_a_token_is_401(accounts: InMemoryAccounts) -> None:
+    async with _client(accounts, as_customer=None) as client:
+        response = await client.get("/customers/c1/loyalty")
+    problem_of(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="shop"'
+    assert "1080" not in response.text
+
+
+@pytest.mark.parametrize("kind", ["forged", "alg-none"])
+async def test_a_forged_or_unsigned_token_is_401(accounts: InMemoryAccounts, kind: str) -> None:
+    forger = TestIssuer(issuer=ISSUER.issuer, kid=ISSUER.kid)
+    token = forger.mint("c1") if kind == "forged" else ISSUER.mint_unsigned("c1")
+    async with _client(accounts, as_customer=None) as client:
+        response = await client.get("/customers/c1/loyalty", headers={"Authorization": f"Bearer {token}"})
+    problem_of(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="shop", error="invalid_token"'
+
+
+@pytest.mark.parametrize("customer_id", ["c1", "nobody"], ids=["existing-account", "no-account"])
+async def test_another_customers_account_is_403_whether_it_exists_or_not(
+    accounts: InMemoryAccounts, customer_id: str
+) -> None:
+    async with _client(accounts, as_customer="c-intruder") as client:
+        response = await client.get(f"/customers/{customer_id}/loyalty")
+    problem = problem_of(response, 403, "forbidden")
+    assert problem["detail"] == "The token's subject is another customer."
+    assert "1080" not in response.text and "SILVER" not in response.text
 
 
 async def test_health_is_ok_while_the_loops_run(accounts: InMemoryAccounts) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, overload
 
 import aioboto3
+from shop_shared.auth import TokenVerifier, open_token_verifier
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.composition import Container
 from shop_shared.contracts import Channel
@@ -14,6 +15,7 @@ from shop_shared.messaging import SqsEventConsumer, service_consumer_options
 
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
+from shop_notifications.adapters.destination_counts import DynamoDbDestinationCounter
 from shop_notifications.adapters.email import SesEmailSender
 from shop_notifications.adapters.metrics import EmfDeliveryMetrics
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
@@ -32,9 +34,10 @@ __all__ = ["NotificationsContainer", "bootstrap", "open_sender_client"]
 
 @dataclass(kw_only=True)
 class NotificationsContainer(Container):
-    """What the API reads (the notification records); the SQS consumer runs in `background`."""
+    """What the API reads (the notification records) and checks tokens with; the SQS consumer runs in `background`."""
 
     notifications: NotificationRepository
+    token_verifier: TokenVerifier
 
 
 async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsContainer:
@@ -52,6 +55,8 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         decryptor=KmsContactDecryptor(kms, settings.contact_key_id),
         notifications=DynamoDbNotificationRepository(dynamodb, settings.table),
         senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
+        destinations=DynamoDbDestinationCounter(dynamodb, settings.destination_counts_table),
+        destination_cap=settings.destination_cap,
         sending_lease=settings.sending_lease,
         send_timeout=settings.send_timeout,
         metrics=EmfDeliveryMetrics(),
@@ -59,7 +64,10 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
     options = service_consumer_options("notifications", settings.events_queue, settings)
     consumer = SqsEventConsumer(sqs, queue_url, event_handlers(deps), **options)
     return NotificationsContainer(
-        notifications=deps.notifications, clock=deps.clock, background={"events-consumer": consumer.run}
+        notifications=deps.notifications,
+        token_verifier=await open_token_verifier(stack, settings),
+        clock=deps.clock,
+        background={"events-consumer": consumer.run},
     )
 
 

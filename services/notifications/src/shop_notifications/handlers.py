@@ -2,6 +2,7 @@
 
 "Once" holds unless a send's outcome is unknown (a timeout, a dropped connection, a crash mid-send); then
 the template's DeliveryPolicy decides between "maybe never" and "maybe twice" (domain/templates.py).
+A destination that has had its hourly cap of messages gets no more: the notification is recorded SUPPRESSED.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shop_shared.composition import Clock, utc_now
 from shop_shared.contracts import Channel, Contact, EventEnvelope, LoyaltyTierChanged, OrderCreated, PaymentFailed
 
 from shop_notifications.domain import templates
+from shop_notifications.domain.destination_cap import DestinationCap, destination_digest
 from shop_notifications.domain.notification import ClaimOutcome, Notification, lease_outlives_send, new_notification
 from shop_notifications.domain.templates import DELIVERY_POLICIES, DeliveryPolicy, RenderedMessage, TemplateName
 from shop_notifications.exceptions import ContactNotFound, NotificationInProgress, ProviderUnreachable, SendRejected
@@ -24,11 +26,13 @@ from shop_notifications.ports import (
     ContactDecryptor,
     ContactDirectory,
     DeliveryMetrics,
+    DestinationCounter,
     MessageSender,
     NotificationRepository,
 )
 
 __all__ = [
+    "DEFAULT_DESTINATION_CAP",
     "Dependencies",
     "NoDeliveryMetrics",
     "deliver",
@@ -39,6 +43,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_DESTINATION_CAP = DestinationCap(messages_per_hour=10)
+
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -46,6 +52,8 @@ class Dependencies:
     decryptor: ContactDecryptor
     notifications: NotificationRepository
     senders: Mapping[Channel, MessageSender]
+    destinations: DestinationCounter
+    destination_cap: DestinationCap = DEFAULT_DESTINATION_CAP
     # At most half the queue's visibility timeout, so the first redelivery after a crash finds the claim stale;
     # at least the send timeout plus a margin, so a claim never goes stale while its holder may still send.
     sending_lease: timedelta = timedelta(seconds=30)
@@ -60,6 +68,9 @@ class Dependencies:
 
 class NoDeliveryMetrics:
     async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
+        return None
+
+    async def suppressed(self, template: TemplateName) -> None:
         return None
 
 
@@ -122,7 +133,7 @@ async def deliver(
         "policy": str(policy),
     }
     outcome = await deps.notifications.claim(notification, stale_before=now - deps.sending_lease, policy=policy)
-    if outcome in (ClaimOutcome.ALREADY_SENT, ClaimOutcome.ALREADY_UNKNOWN):
+    if outcome in (ClaimOutcome.ALREADY_SENT, ClaimOutcome.ALREADY_UNKNOWN, ClaimOutcome.ALREADY_SUPPRESSED):
         logger.info(
             "notification already settled; duplicate delivery ignored", extra={**log_context, "outcome": outcome}
         )
@@ -137,6 +148,8 @@ async def deliver(
     if outcome is ClaimOutcome.RESUMED:
         logger.warning("resending a notification whose earlier send may have gone out", extra=log_context)
         await deps.metrics.ambiguous_send(message.template, policy)
+    if not await _within_destination_cap(notification, contact, deps, log_context):
+        return  # recorded SUPPRESSED: the event is handled, never retried
     try:
         # Bounded, so the claim (sending_lease >= send_timeout + margin) never goes stale while we send.
         async with asyncio.timeout(deps.send_timeout.total_seconds()):
@@ -150,6 +163,40 @@ async def deliver(
         customer_id, notification_id, provider_message_id=provider_message_id, sent_at=deps.clock()
     )
     logger.info("notification sent", extra=log_context)
+
+
+async def _within_destination_cap(
+    notification: Notification, contact: Contact, deps: Dependencies, log_context: dict[str, str]
+) -> bool:
+    """Count the message against its destination's hour, or record it SUPPRESSED when the hour is full.
+
+    Only the delivery that owns the send counts, and by notification id: a redelivered event, a retry after a
+    failed send or a resend after a crash never counts one notification twice.
+    """
+    customer_id, notification_id = notification.customer_id, notification.notification_id
+    cap = deps.destination_cap
+    try:
+        within = await deps.destinations.count(
+            destination_digest(contact), notification_id, cap.window_at(deps.clock()), limit=cap.messages_per_hour
+        )
+    except Exception as error:
+        # Nothing was sent. Recorded FAILED, the redelivery takes it from here; left SENDING, the claim would
+        # later pass for a crash mid-send (and, at most once, never be sent).
+        try:
+            await deps.notifications.mark_failed(
+                customer_id, notification_id, error=f"not sent: {_describe(error)}", failed_at=deps.clock()
+            )
+        except Exception:
+            logger.warning("could not record the unsent notification", exc_info=True, extra=log_context)
+        raise
+    if within:
+        return True
+    logger.warning("destination cap reached; notification suppressed, not sent", extra=log_context)
+    await deps.notifications.mark_suppressed(
+        customer_id, notification_id, reason=cap.reason, suppressed_at=deps.clock()
+    )
+    await deps.metrics.suppressed(notification.template)
+    return False
 
 
 def _definitely_not_sent(error: Exception) -> bool:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from shop_shared.clock_windows import ClockWindow
 from shop_shared.contracts import Contact
 
 from shop_notifications.domain.notification import ClaimOutcome, Notification
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 
-__all__ = ["ContactDecryptor", "ContactDirectory", "DeliveryMetrics", "MessageSender", "NotificationRepository"]
+__all__ = [
+    "ContactDecryptor",
+    "ContactDirectory",
+    "DeliveryMetrics",
+    "DestinationCounter",
+    "MessageSender",
+    "NotificationRepository",
+]
 
 
 class ContactDirectory(Protocol):
@@ -49,8 +57,23 @@ class NotificationRepository(Protocol):
         """UNKNOWN (never sent again), unless it is SENT already."""
         ...
 
+    async def mark_suppressed(
+        self, customer_id: str, notification_id: str, *, reason: str, suppressed_at: datetime
+    ) -> None:
+        """SUPPRESSED with `reason` (never sent), unless it is SENT already."""
+        ...
+
     async def list_for_customer(self, customer_id: str) -> list[Notification]:
         """Every notification of the customer, newest first."""
+        ...
+
+
+class DestinationCounter(Protocol):
+    """Messages per destination and window, shared by every notifications task."""
+
+    async def count(self, destination: str, notification_id: str, window: ClockWindow, *, limit: int) -> bool:
+        """Count `notification_id` against `destination` (its digest) in `window`, atomically; one counted before
+        is not counted again and passes. False, counting nothing, when `limit` others are counted already."""
         ...
 
 
@@ -67,4 +90,8 @@ class MessageSender(Protocol):
 class DeliveryMetrics(Protocol):
     async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
         """A send of unknown outcome: abandoned (at most once) or to be resent (at least once)."""
+        ...
+
+    async def suppressed(self, template: TemplateName) -> None:
+        """A notification not sent because its destination had reached the hourly cap."""
         ...

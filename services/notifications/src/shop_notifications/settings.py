@@ -1,4 +1,4 @@
-"""Settings of the notifications service (environment variables prefixed NOTIFICATIONS_)."""
+"""Settings of the notifications service (environment variables prefixed NOTIFICATIONS_, and the shared AUTH_* ones)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,34 @@ from datetime import timedelta
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
+from shop_shared.auth import AuthSettings
 from shop_shared.settings import QueueConsumerSettings
 
+from shop_notifications.domain.destination_cap import DestinationCap
 from shop_notifications.domain.notification import SENDING_LEASE_MARGIN, lease_outlives_send
 
 __all__ = ["NotificationsSettings"]
 
 
-class NotificationsSettings(QueueConsumerSettings):
+class NotificationsSettings(QueueConsumerSettings, AuthSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_")
 
     port: int = Field(default=8003, ge=1, le=65535)
     events_queue: str = Field(description="SQS queue (name) fed by the order, payment and tier rules.")
     table: str = Field(description="Notification records: hash customer_id, range notification_id.")
     contacts_table: str = Field(description="Encrypted contact per customer: hash customer_id.")
+    destination_counts_table: str = Field(
+        description="Messages per destination and hour: hash destination_window (a SHA-256 digest, never the address)."
+    )
+    destination_cap_per_hour: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description=(
+            "Messages to one phone number or e-mail address per clock hour, across all customers; more are "
+            "recorded SUPPRESSED and not sent."
+        ),
+    )
     contact_key_id: str = Field(description="KMS key (alias) the contact ciphertexts are encrypted with.")
     email_sender: str = Field(description="SES-verified sender address of customer e-mail.")
     send_timeout_seconds: float = Field(
@@ -47,6 +61,10 @@ class NotificationsSettings(QueueConsumerSettings):
                 "send is still under way"
             )
         return self
+
+    @property
+    def destination_cap(self) -> DestinationCap:
+        return DestinationCap(messages_per_hour=self.destination_cap_per_hour)
 
     @property
     def send_timeout(self) -> timedelta:

@@ -1,16 +1,18 @@
 """Integration helpers: contacts encrypted with the real KMS key, LocalStack's SMS and e-mail outboxes,
-and the notifications service as a real process."""
+the notifications service as a real process, and customers' tokens to read it with."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import aioboto3
 import httpx
 import pytest
+from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.fixtures import StartService
 from shop_shared.contracts import contact_encryption_context
 from shop_shared.topology import DeployedTopology
@@ -69,3 +71,16 @@ def notifications_url(start_service_process: StartService, service_ports: dict[s
     """The notifications service of this session (the fixture reuses a running one of the same configuration)."""
     start_service_process("notifications")
     return f"http://127.0.0.1:{service_ports['notifications']}"
+
+
+AuthHeaders = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def auth_headers(dev_issuer: DevIssuerClient) -> AuthHeaders:
+    """`auth_headers(customer_id)`: a bearer token of the customer from the dev issuer the service trusts."""
+
+    def headers(customer_id: str) -> dict[str, str]:
+        return bearer(dev_issuer.mint(customer_id))
+
+    return headers

@@ -16,6 +16,7 @@ import aioboto3
 import pytest
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
+from shop_notifications.adapters.destination_counts import DynamoDbDestinationCounter
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
 from shop_notifications.domain.notification import NotificationStatus
@@ -56,6 +57,7 @@ def dependencies(clients: dict[str, Any], topology: DeployedTopology, sender: An
         decryptor=KmsContactDecryptor(clients["kms"], topology.kms_alias("customer-contact")),
         notifications=DynamoDbNotificationRepository(clients["dynamodb"], topology.name("notifications")),
         senders={Channel.SMS: sender},
+        destinations=DynamoDbDestinationCounter(clients["dynamodb"], topology.name("notification-destination-counts")),
         sending_lease=timedelta(seconds=30),
         send_timeout=timedelta(seconds=10),
     )

@@ -13,6 +13,7 @@ from shop_notifications.domain.notification import ClaimOutcome, Notification, N
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 from shop_notifications.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.handlers import Dependencies
+from shop_shared.clock_windows import ClockWindow
 from shop_shared.contracts import Channel, Contact
 
 FAKE_CIPHERTEXT_PREFIX = "fake-kms:"
@@ -93,6 +94,11 @@ class FakeNotificationRepository:
     async def mark_unknown(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
         self._mark(customer_id, notification_id, NotificationStatus.UNKNOWN, error)
 
+    async def mark_suppressed(
+        self, customer_id: str, notification_id: str, *, reason: str, suppressed_at: datetime
+    ) -> None:
+        self._mark(customer_id, notification_id, NotificationStatus.SUPPRESSED, reason)
+
     def _mark(self, customer_id: str, notification_id: str, status: NotificationStatus, error: str) -> None:
         key = (customer_id, notification_id)
         if self.records[key].status is not NotificationStatus.SENT:
@@ -132,9 +138,30 @@ class FakeSender:
 class FakeMetrics:
     def __init__(self) -> None:
         self.ambiguous: list[tuple[TemplateName, DeliveryPolicy]] = []
+        self.suppressions: list[TemplateName] = []
 
     async def ambiguous_send(self, template: TemplateName, policy: DeliveryPolicy) -> None:
         self.ambiguous.append((template, policy))
+
+    async def suppressed(self, template: TemplateName) -> None:
+        self.suppressions.append(template)
+
+
+class FakeDestinationCounter:
+    """The DynamoDB counter's rule in memory: per (destination digest, window start), the set of ids counted."""
+
+    def __init__(self) -> None:
+        self.counted: dict[tuple[str, datetime], set[str]] = {}
+        self.unavailable = False
+
+    async def count(self, destination: str, notification_id: str, window: ClockWindow, *, limit: int) -> bool:
+        if self.unavailable:
+            raise ConnectionError("DynamoDB unreachable")
+        ids = self.counted.setdefault((destination, window.start), set())
+        if notification_id in ids or len(ids) < limit:
+            ids.add(notification_id)
+            return True
+        return False
 
 
 @dataclass
@@ -156,6 +183,7 @@ class Harness:
     email: FakeSender
     clock: FakeClock
     metrics: FakeMetrics
+    destinations: FakeDestinationCounter
     deps: Dependencies
 
     @staticmethod
@@ -167,14 +195,16 @@ class Harness:
 def harness() -> Harness:
     contacts, notifications, clock = FakeContactDirectory(), FakeNotificationRepository(), FakeClock()
     sms, email, metrics = FakeSender(Channel.SMS), FakeSender(Channel.EMAIL), FakeMetrics()
+    destinations = FakeDestinationCounter()
     deps = Dependencies(
         contacts=contacts,
         decryptor=FakeDecryptor(),
         notifications=notifications,
         senders={Channel.SMS: sms, Channel.EMAIL: email},
+        destinations=destinations,
         sending_lease=timedelta(seconds=30),
         send_timeout=timedelta(seconds=10),
         metrics=metrics,
         clock=clock,
     )
-    return Harness(contacts, notifications, sms, email, clock, metrics, deps)
+    return Harness(contacts, notifications, sms, email, clock, metrics, destinations, deps)

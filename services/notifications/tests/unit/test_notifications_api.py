@@ -1,5 +1,5 @@
-"""The HTTP API over in-memory adapters: notification history newest first, health, and every error an
-RFC 9457 problem (`application/problem+json`)."""
+"""The HTTP API over in-memory adapters: notification history newest first, only for its own customer's token,
+health, and every error an RFC 9457 problem (`application/problem+json`)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -11,6 +11,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 from shop_devtools.testing.problems import problem_of
+from shop_devtools.testing.tokens import TestIssuer
 from shop_notifications.bootstrap import NotificationsContainer
 from shop_notifications.domain.notification import Notification, NotificationStatus
 from shop_notifications.domain.templates import TemplateName
@@ -20,10 +21,14 @@ from shop_shared.composition import BackgroundLoop
 from shop_shared.contracts import Channel
 from shop_shared.exceptions import DependencyUnavailable
 
+ISSUER = TestIssuer()
 SETTINGS = NotificationsSettings(
+    auth_issuer=ISSUER.issuer,
+    auth_audience=ISSUER.audience,
     events_queue="queue",
     table="notifications",
     contacts_table="contacts",
+    destination_counts_table="destination-counts",
     contact_key_id="alias/contacts",
     email_sender="no-reply@shop.example",
     shutdown_grace_seconds=1,
@@ -54,25 +59,33 @@ PROBLEM = "application/problem+json"
 
 @asynccontextmanager
 async def serve(
-    harness: Any, loops: dict[str, BackgroundLoop] | None = None, *, raise_app_exceptions: bool = True
+    harness: Any,
+    loops: dict[str, BackgroundLoop] | None = None,
+    *,
+    raise_app_exceptions: bool = True,
+    as_customer: str | None = "c1",
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan running, over in-memory adapters."""
+    """The app with its lifespan running, over in-memory adapters; the client has a token of `as_customer`."""
 
     async def build(settings: NotificationsSettings, stack: AsyncExitStack) -> NotificationsContainer:
-        return NotificationsContainer(notifications=harness.notifications, background=loops or {})
+        return NotificationsContainer(
+            notifications=harness.notifications, token_verifier=ISSUER.verifier(), background=loops or {}
+        )
 
     app = create_app(SETTINGS, build=build)
     # raise_app_exceptions=False: Starlette re-raises an unhandled error after answering 500; read the answer.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=ISSUER.bearer(as_customer) if as_customer else {}
+        ) as client,
     ):
         yield client
 
 
 async def test_an_unknown_customer_has_no_notifications(harness: Any) -> None:
-    async with serve(harness) as client:
+    async with serve(harness, as_customer="nobody") as client:
         response = await client.get("/customers/nobody/notifications")
 
     assert response.status_code == 200
@@ -147,12 +160,48 @@ async def test_the_openapi_document_declares_every_error_a_problem(harness: Any)
 
     responses = document["paths"]["/customers/{customer_id}/notifications"]["get"]["responses"]
     errors = {status: answer for status, answer in responses.items() if int(status) >= 400}
-    assert set(errors) == {"422", "500", "503"}
+    assert set(errors) == {"401", "403", "422", "500", "503"}
     for answer in errors.values():
         assert list(answer["content"]) == [PROBLEM]
         assert answer["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert "Problem" in document["components"]["schemas"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert document["paths"]["/customers/{customer_id}/notifications"]["get"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in document["paths"]["/health"]["get"]
+
+
+async def test_reading_without_a_token_is_401(harness: Any) -> None:
+    harness.notifications.records[("c1", "e1")] = sent_record("c1", "e1", START)
+
+    async with serve(harness, as_customer=None) as client:
+        response = await client.get("/customers/c1/notifications")
+
+    problem_of(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="shop"'
+    assert "0100" not in response.text
+
+
+@pytest.mark.parametrize("kind", ["forged", "alg-none"])
+async def test_a_forged_or_unsigned_token_is_401(harness: Any, kind: str) -> None:
+    forger = TestIssuer(issuer=ISSUER.issuer, kid=ISSUER.kid)
+    token = forger.mint("c1") if kind == "forged" else ISSUER.mint_unsigned("c1")
+
+    async with serve(harness, as_customer=None) as client:
+        response = await client.get("/customers/c1/notifications", headers={"Authorization": f"Bearer {token}"})
+
+    problem_of(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="shop", error="invalid_token"'
+
+
+async def test_another_customers_notifications_are_403(harness: Any) -> None:
+    harness.notifications.records[("c1", "e1")] = sent_record("c1", "e1", START)
+
+    async with serve(harness, as_customer="c-intruder") as client:
+        response = await client.get("/customers/c1/notifications")
+
+    problem = problem_of(response, 403, "forbidden")
+    assert problem["detail"] == "The token's subject is another customer."
+    assert "0100" not in response.text and "thanks" not in response.text
 
 
 async def test_health_is_ok_while_the_worker_runs(harness: Any) -> None:

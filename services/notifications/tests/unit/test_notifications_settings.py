@@ -13,6 +13,9 @@ def topology_environment(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     variables = list(load_topology().services["notifications"])
     for variable in variables:
         monkeypatch.setenv(variable, f"value-of-{variable}")
+    # Not resources of the topology: the deployment names the identity provider (shop_shared.auth).
+    monkeypatch.setenv("AUTH_ISSUER", "https://issuer.shop.test")
+    monkeypatch.setenv("AUTH_AUDIENCE", "shop")
     return variables
 
 
@@ -45,3 +48,16 @@ def test_a_lease_shorter_than_the_send_fails_at_startup(
 
     monkeypatch.setenv("NOTIFICATIONS_SENDING_LEASE_SECONDS", "35")
     assert NotificationsSettings().sending_lease_seconds == 35  # type: ignore[call-arg]
+
+
+def test_the_destination_cap_defaults_to_ten_an_hour(
+    topology_environment: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert NotificationsSettings().destination_cap.messages_per_hour == 10  # type: ignore[call-arg]
+
+    monkeypatch.setenv("NOTIFICATIONS_DESTINATION_CAP_PER_HOUR", "3")
+    assert NotificationsSettings().destination_cap.messages_per_hour == 3  # type: ignore[call-arg]
+
+    monkeypatch.setenv("NOTIFICATIONS_DESTINATION_CAP_PER_HOUR", "0")
+    with pytest.raises(ValidationError, match="destination_cap_per_hour"):
+        NotificationsSettings()  # type: ignore[call-arg]

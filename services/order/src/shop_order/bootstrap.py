@@ -1,4 +1,4 @@
-"""The composition root: opens the AWS clients and wires adapters, handlers' ports and background loops."""
+"""The composition root: opens the AWS clients and the token verifier, wires adapters, handlers' ports and loops."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import aioboto3
+from shop_shared.auth import TokenVerifier, open_token_verifier
 from shop_shared.aws import LONG_POLL_READ_TIMEOUT, open_client
 from shop_shared.composition import Container
 from shop_shared.messaging import EventBridgePublisher, SqsEventConsumer, service_consumer_options
 from shop_shared.outbox import BackgroundPublisher, DynamoDbOutbox, DynamoDbUnitOfWork, OutboxRelay
 
-from .adapters import DynamoDbIdempotencyRecords, DynamoDbOrderRepository, KmsContactEncryption
+from .adapters import (
+    DynamoDbIdempotencyRecords,
+    DynamoDbOrderRateLimiter,
+    DynamoDbOrderRepository,
+    KmsContactEncryption,
+)
 from .entrypoints.worker import payment_outcome_handlers
+from .handlers import RateLimiting
 from .ports import ContactEncryption, OrderRepository
 from .settings import OrderSettings
 
@@ -25,6 +32,8 @@ class OrderContainer(Container):
 
     repository: OrderRepository
     contact_encryption: ContactEncryption
+    token_verifier: TokenVerifier
+    rate_limiting: RateLimiting
 
 
 async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderContainer:
@@ -61,6 +70,8 @@ async def bootstrap(settings: OrderSettings, stack: AsyncExitStack) -> OrderCont
     return OrderContainer(
         repository=repository,
         contact_encryption=KmsContactEncryption(kms, settings.contact_key_id),
+        token_verifier=await open_token_verifier(stack, settings),
+        rate_limiting=RateLimiting(DynamoDbOrderRateLimiter(dynamodb, settings.rate_limits_table), settings.rate_limit),
         background={
             "publish-after-commit": after_commit.run,
             "outbox-relay": relay.run,

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidCursor",
     "InvalidStatusTransition",
     "OrderNotFound",
+    "OrderRateLimited",
     "OrderServiceError",
 ]
 
@@ -67,3 +68,11 @@ class IdempotencyKeyReused(OrderServiceError):
 
 class InvalidCursor(OrderServiceError):
     """A page cursor that this service did not hand out for this customer (malformed or altered)."""
+
+
+class OrderRateLimited(OrderServiceError):
+    """The customer placed the most orders one window allows; nothing was stored. Answered 429 `rate_limited`."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"order rate limit reached; retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds

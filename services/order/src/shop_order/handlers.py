@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from shop_shared.clock_windows import ClockWindow
 from shop_shared.composition import Clock, utc_now
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
 
@@ -18,13 +19,27 @@ from .domain import (
     OrderStatus,
     PaymentOutcomeAssessment,
     PlaceOrder,
+    RateLimit,
     StoredResponse,
     request_fingerprint,
 )
-from .exceptions import DependencyUnavailable, IdempotencyKeyReused, IdempotencyKeyTaken, OrderNotFound
-from .ports import ContactEncryption, OrderRepository
+from .exceptions import (
+    DependencyUnavailable,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
+    OrderNotFound,
+    OrderRateLimited,
+)
+from .ports import ContactEncryption, OrderRateLimiter, OrderRepository
 
-__all__ = ["PAYMENT_OUTCOME_STATUS", "PlacedOrder", "Render", "place_order", "record_payment_outcome"]
+__all__ = [
+    "PAYMENT_OUTCOME_STATUS",
+    "PlacedOrder",
+    "RateLimiting",
+    "Render",
+    "place_order",
+    "record_payment_outcome",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +66,21 @@ class PlacedOrder:
     replayed: bool
 
 
+@dataclass(frozen=True)
+class RateLimiting:
+    """The per-customer order limit and the counters every order task shares."""
+
+    counters: OrderRateLimiter
+    limit: RateLimit
+
+
 async def place_order(
     command: PlaceOrder,
     *,
     repository: OrderRepository,
     contact_encryption: ContactEncryption,
     render: Render,
+    rate_limiting: RateLimiting,
     idempotency_key: str | None = None,
     idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     correlation_id: str | None = None,
@@ -67,9 +91,63 @@ async def place_order(
 
     With a key already bound to the same request, nothing is stored or published: the first answer comes back.
     `render` gives the answer for a new order, which the key's record keeps for the retries.
+
+    The customer's order is counted first (one conditional write, before any KMS call), so a customer over the
+    limit costs one write and gets OrderRateLimited. Only stored orders stay counted: the count is given back
+    when the store raised (nothing stored; after an outage whose write may still have landed, at worst one order
+    more than the limit gets through), and when the request turns out to be a retry (its order was counted when
+    placed). A retry at the limit is answered from its key's record, never refused.
     """
-    ciphertext = await contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
     now = clock()
+    # The customer whose orders are counted. The API checks it is the token's subject before the handler runs.
+    customer_id = command.customer_id
+    window = rate_limiting.limit.window_at(now)
+    if not await rate_limiting.counters.acquire(customer_id, window, limit=rate_limiting.limit.orders):
+        if idempotency_key is not None:
+            earlier = await _earlier_answer(repository, idempotency_key, request_fingerprint(command), now)
+            if earlier is not None:
+                return earlier
+        logger.info("order rate limit reached", extra={"customer_id": customer_id})
+        raise OrderRateLimited(window.retry_after_seconds(now))
+    try:
+        placed = await _store_new_order(
+            command,
+            repository=repository,
+            contact_encryption=contact_encryption,
+            render=render,
+            idempotency_key=idempotency_key,
+            idempotency_ttl=idempotency_ttl,
+            correlation_id=correlation_id,
+            now=now,
+        )
+    except Exception:
+        await _give_back(rate_limiting, customer_id, window)
+        raise
+    if placed.replayed:
+        await _give_back(rate_limiting, customer_id, window)
+    return placed
+
+
+async def _give_back(rate_limiting: RateLimiting, customer_id: str, window: ClockWindow) -> None:
+    try:
+        await rate_limiting.counters.release(customer_id, window)
+    except Exception:
+        # The request's own outcome matters more; the slot stays taken until the window ends.
+        logger.warning("could not give back a rate limit slot", exc_info=True, extra={"customer_id": customer_id})
+
+
+async def _store_new_order(
+    command: PlaceOrder,
+    *,
+    repository: OrderRepository,
+    contact_encryption: ContactEncryption,
+    render: Render,
+    idempotency_key: str | None,
+    idempotency_ttl: timedelta,
+    correlation_id: str | None,
+    now: datetime,
+) -> PlacedOrder:
+    ciphertext = await contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
     order = Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext=ciphertext, at=now)
     envelope = new_envelope(
         order_created(order, command.payment_token), correlation_id=correlation_id or order.order_id

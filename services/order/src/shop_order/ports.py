@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from shop_shared.clock_windows import ClockWindow
 from shop_shared.contracts import Contact, EventEnvelope
 
 from .domain import IdempotencyRecord, Order, OrderPage, OrderStatus
 
-__all__ = ["ContactEncryption", "OrderRepository"]
+__all__ = ["ContactEncryption", "OrderRateLimiter", "OrderRepository"]
 
 
 class OrderRepository(Protocol):
@@ -47,4 +48,17 @@ class OrderRepository(Protocol):
 class ContactEncryption(Protocol):
     async def encrypt(self, contact: Contact, *, customer_id: str) -> str:
         """`contact.to_plaintext()` encrypted under `contact_encryption_context(customer_id)`, base64-encoded."""
+        ...
+
+
+class OrderRateLimiter(Protocol):
+    """Counts each customer's orders per window, shared by every order task."""
+
+    async def acquire(self, customer_id: str, window: ClockWindow, *, limit: int) -> bool:
+        """Count one order in the customer's `window`, atomically, unless `limit` are counted already (then
+        count nothing and return False). An outage of the store is raised (the API answers 503)."""
+        ...
+
+    async def release(self, customer_id: str, window: ClockWindow) -> None:
+        """Give back one order counted by `acquire` whose order was not stored (never below zero)."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -13,6 +13,9 @@ from shop_devtools.testing.events import capture_events, wait_until
 from shop_devtools.testing.fixtures import AwsClients, StartService, free_port
 from shop_shared.contracts import OrderCreated
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -58,9 +61,10 @@ async def outbox_entries_of(aws: AwsClients, deployed_topology: DeployedTopology
 
 
 async def test_event_of_an_order_stored_while_the_bus_is_down_arrives_once_after_recovery(
-    start_service_process: StartService, deployed_topology: DeployedTopology, aws: AwsClients
+    start_service_process: StartService, deployed_topology: DeployedTopology, aws: AwsClients, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"dw-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     port = free_port()
     # Every PutEvents of this process fails: the publish after commit and every sweep of its relay.
     bus_down = {
@@ -72,7 +76,7 @@ async def test_event_of_an_order_stored_while_the_bus_is_down_arrives_once_after
 
     async with capture_events(deployed_topology.bus_name, created_for(customer_id)) as captured:
         failing = start_service_process("order", extra_env=bus_down, port=port)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=signed_in) as client:
             created = await client.post("/orders", json=order_body(customer_id))
             assert created.status_code == 201, created.text
             order_id = created.json()["order_id"]
@@ -101,8 +105,10 @@ async def test_order_whose_transaction_fails_is_503_and_never_announced(
     deployed_topology: DeployedTopology,
     aws: AwsClients,
     service_ports: dict[str, int],
+    auth_headers: AuthHeaders,
 ) -> None:
     customer_id = f"dw-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     key = f"dw-key-{uuid.uuid4().hex}"
     port = free_port()
     # The orders table does not exist, so the transaction fails although its outbox and idempotency
@@ -112,7 +118,7 @@ async def test_order_whose_transaction_fails_is_503_and_never_announced(
     async with capture_events(deployed_topology.bus_name, created_for(customer_id)) as captured:
         start_service_process("order")  # a healthy relay sweeps the real outbox all along
         start_service_process("order", extra_env=no_orders_table, port=port)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=signed_in) as client:
             refused = await client.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
 
         assert refused.status_code == 503
@@ -130,7 +136,7 @@ async def test_order_whose_transaction_fails_is_503_and_never_announced(
         # The client's retry with the same key, to a healthy process, is the first real placement; its
         # event arrives through this same capture, so the silence above was not a deaf listener.
         healthy = f"http://127.0.0.1:{service_ports['order']}"
-        async with httpx.AsyncClient(base_url=healthy, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=healthy, timeout=30, headers=signed_in) as client:
             retried = await client.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
         assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
         [envelope] = await captured.wait_for(timeout=DEADLINE_SECONDS)

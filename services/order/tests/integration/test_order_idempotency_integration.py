@@ -6,13 +6,16 @@ import asyncio
 import json
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from shop_devtools.testing.events import EventCapture, capture_events
 from shop_devtools.testing.fixtures import AwsClients
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -56,20 +59,23 @@ async def announced_once(captured: EventCapture, order_id: str) -> None:
 
 
 async def test_retry_with_the_same_key_gets_the_first_answer_and_no_second_order(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"idem-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     key = str(uuid.uuid4())
 
     async with capture_events(deployed_topology.bus_name, created_for(customer_id)) as captured:
-        first = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
+        first = await order_api.post(
+            "/orders", json=order_body(customer_id), headers={"Idempotency-Key": key, **signed_in}
+        )
         # The same order written differently: a price as a number, keys in another order, compact JSON.
         same_order = dict(reversed(list(order_body(customer_id).items())))
         same_order["items"] = [{"unit_price": 19.99, "quantity": 2, "sku": "SKU-1"}]
         retry = await order_api.post(
             "/orders",
             content=json.dumps(same_order, separators=(",", ":")),
-            headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+            headers={"Idempotency-Key": key, "Content-Type": "application/json", **signed_in},
         )
         assert first.status_code == 201, first.text
         await announced_once(captured, first.json()["order_id"])
@@ -82,13 +88,16 @@ async def test_retry_with_the_same_key_gets_the_first_answer_and_no_second_order
 
 
 async def test_same_key_with_another_body_is_422_and_changes_nothing(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"idem-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     key = str(uuid.uuid4())
-    first = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
+    first = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key, **signed_in})
 
-    other = await order_api.post("/orders", json=order_body(customer_id, quantity=3), headers={"Idempotency-Key": key})
+    other = await order_api.post(
+        "/orders", json=order_body(customer_id, quantity=3), headers={"Idempotency-Key": key, **signed_in}
+    )
 
     assert first.status_code == 201
     assert other.status_code == 422
@@ -97,15 +106,16 @@ async def test_same_key_with_another_body_is_422_and_changes_nothing(
 
 
 async def test_concurrent_requests_with_one_key_create_exactly_one_order(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"idem-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     key = str(uuid.uuid4())
 
     async with capture_events(deployed_topology.bus_name, created_for(customer_id)) as captured:
         answers = await asyncio.gather(
             *(
-                order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
+                order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key, **signed_in})
                 for _ in range(10)
             )
         )
@@ -121,9 +131,10 @@ async def test_concurrent_requests_with_one_key_create_exactly_one_order(
 
 
 async def test_expired_key_is_free_for_a_new_order(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"idem-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     key = str(uuid.uuid4())
     table = deployed_topology.name("order-idempotency")
     old_order_id = str(uuid.uuid4())
@@ -142,7 +153,9 @@ async def test_expired_key_is_free_for_a_new_order(
         },
     )
 
-    created = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
+    created = await order_api.post(
+        "/orders", json=order_body(customer_id), headers={"Idempotency-Key": key, **signed_in}
+    )
 
     assert created.status_code == 201, created.text
     assert "Idempotent-Replayed" not in created.headers
@@ -156,5 +169,5 @@ async def test_expired_key_is_free_for_a_new_order(
     assert int(record["expires_at"]["N"]) >= int(time.time()) + 86_400 - 60
     assert json.loads(record["response_body"]["S"]) == created.json()
     # From now on the key is bound to the new order.
-    retry = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key})
+    retry = await order_api.post("/orders", json=order_body(customer_id), headers={"Idempotency-Key": key, **signed_in})
     assert retry.headers["Idempotent-Replayed"] == "true" and retry.json()["order_id"] == order_id

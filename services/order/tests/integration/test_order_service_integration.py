@@ -1,4 +1,5 @@
-"""The order process against the emulators: HTTP API, DynamoDB, KMS, the outbox to EventBridge, SQS outcomes."""
+"""The order process against the emulators: HTTP API (with tokens of the dev issuer), DynamoDB, KMS, the outbox to
+EventBridge, SQS outcomes."""
 
 from __future__ import annotations
 
@@ -7,15 +8,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import jwt
 import pytest
+from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import capture_events, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients
+from shop_devtools.testing.tokens import TestIssuer
 from shop_shared.contracts import OrderCreated, PaymentFailed, PaymentSucceeded, new_envelope
 from shop_shared.messaging import EventBridgePublisher
 from shop_shared.topology import DeployedTopology
+
+if TYPE_CHECKING:
+    from conftest import AuthHeaders
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +41,7 @@ def order_body(customer_id: str, *, contact: dict[str, str] | None = None, **cha
 
 
 async def test_placed_order_is_stored_and_announced_with_encrypted_contact(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"it-{uuid.uuid4().hex}"
     contact = {"email": "jane.doe@example.com"}
@@ -50,7 +57,7 @@ async def test_placed_order_is_stored_and_announced_with_encrypted_contact(
         created = await order_api.post(
             "/orders",
             json=order_body(customer_id, contact=contact),
-            headers={"X-Correlation-Id": f"corr-{customer_id}"},
+            headers={"X-Correlation-Id": f"corr-{customer_id}", **auth_headers(customer_id, contact)},
         )
         assert created.status_code == 201, created.text
         [envelope] = await captured.wait_for(timeout=DEADLINE_SECONDS)
@@ -58,7 +65,7 @@ async def test_placed_order_is_stored_and_announced_with_encrypted_contact(
     order = created.json()
     assert created.headers["Location"] == f"/orders/{order['order_id']}"
     assert (order["status"], order["total"]) == ("PENDING_PAYMENT", "39.98")
-    fetched = await order_api.get(created.headers["Location"])
+    fetched = await order_api.get(created.headers["Location"], headers=auth_headers(customer_id))
     assert fetched.status_code == 200 and fetched.json() == order
 
     [body] = captured.bodies
@@ -79,9 +86,10 @@ async def test_placed_order_is_stored_and_announced_with_encrypted_contact(
 
 
 async def test_invalid_order_is_422_and_stores_nothing(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"it-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
 
     async def stored_orders() -> int:
         response = await aws.dynamodb.scan(
@@ -95,24 +103,26 @@ async def test_invalid_order_is_422_and_stores_nothing(
     before = await stored_orders()
     invalid = order_body(customer_id, items=[{"sku": "SKU-1", "quantity": 0, "unit_price": "19.999"}])
 
-    rejected = await order_api.post("/orders", json=invalid)
+    rejected = await order_api.post("/orders", json=invalid, headers=signed_in)
 
     assert rejected.status_code == 422
     fields = {detail["field"] for detail in rejected.json()["details"]}
     assert fields == {"items.0.quantity", "items.0.unit_price"}
     assert before == 0 and await stored_orders() == 0
     # The same count sees a valid order of this customer, so the zero above means something.
-    assert (await order_api.post("/orders", json=order_body(customer_id))).status_code == 201
+    assert (await order_api.post("/orders", json=order_body(customer_id), headers=signed_in)).status_code == 201
     assert await stored_orders() == 1
 
 
 async def test_payment_outcomes_settle_orders_once(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     publisher = EventBridgePublisher(aws.events, deployed_topology.bus_name)
+    customer_id = f"it-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
 
     async def place() -> dict[str, Any]:
-        response = await order_api.post("/orders", json=order_body(f"it-{uuid.uuid4().hex}"))
+        response = await order_api.post("/orders", json=order_body(customer_id), headers=signed_in)
         assert response.status_code == 201, response.text
         order: dict[str, Any] = response.json()
         return order
@@ -138,7 +148,7 @@ async def test_payment_outcomes_settle_orders_once(
 
     async def reaches(order: dict[str, Any], status: str) -> dict[str, Any]:
         async def probe() -> dict[str, Any] | None:
-            current: dict[str, Any] = (await order_api.get(f"/orders/{order['order_id']}")).json()
+            current: dict[str, Any] = (await order_api.get(f"/orders/{order['order_id']}", headers=signed_in)).json()
             return current if current["status"] == status else None
 
         reached: dict[str, Any] = await wait_until(
@@ -163,13 +173,14 @@ async def test_payment_outcomes_settle_orders_once(
     outcomes = await aws.sqs.get_queue_url(QueueName=deployed_topology.name("order-payment-outcomes"))
     await wait_until_drained(aws.sqs, outcomes["QueueUrl"], timeout=DEADLINE_SECONDS)
 
-    assert (await order_api.get(f"/orders/{paid_order['order_id']}")).json() == paid
+    assert (await order_api.get(f"/orders/{paid_order['order_id']}", headers=signed_in)).json() == paid
 
 
 async def test_oversized_bodies_are_413_whether_declared_or_chunked(
-    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology
+    order_api: httpx.AsyncClient, aws: AwsClients, deployed_topology: DeployedTopology, auth_headers: AuthHeaders
 ) -> None:
     customer_id = f"it-{uuid.uuid4().hex}"
+    signed_in = auth_headers(customer_id, order_body(customer_id)["contact"])
     # A real order padded with JSON whitespace past the default 64 KiB limit.
     oversized = json.dumps(order_body(customer_id)).encode() + b" " * 65_536
 
@@ -177,7 +188,7 @@ async def test_oversized_bodies_are_413_whether_declared_or_chunked(
         for start in range(0, len(oversized), 4096):
             yield oversized[start : start + 4096]
 
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **signed_in}
     declared = await order_api.post("/orders", content=oversized, headers=headers)
     streamed = await order_api.post("/orders", content=chunked(), headers=headers)
 
@@ -194,4 +205,53 @@ async def test_oversized_bodies_are_413_whether_declared_or_chunked(
     )
     assert stored["Count"] == 0
     # The service is fine afterwards, and the same order under the limit is accepted.
-    assert (await order_api.post("/orders", json=order_body(customer_id))).status_code == 201
+    assert (await order_api.post("/orders", json=order_body(customer_id), headers=signed_in)).status_code == 201
+
+
+async def test_orders_without_a_valid_token_as_someone_else_or_to_another_contact_store_nothing(
+    order_api: httpx.AsyncClient,
+    aws: AwsClients,
+    deployed_topology: DeployedTopology,
+    auth_headers: AuthHeaders,
+    dev_issuer: DevIssuerClient,
+) -> None:
+    customer_id, victim = f"it-{uuid.uuid4().hex}", f"it-{uuid.uuid4().hex}"
+    body = order_body(customer_id)
+    phone = body["contact"]["phone"]
+    genuine = dev_issuer.mint_for_contact(customer_id, body["contact"])
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    # The same issuer, audience and kid as the genuine token, but another key (or none) signs.
+    impostor = TestIssuer(issuer=claims["iss"], audience=claims["aud"], kid=jwt.get_unverified_header(genuine)["kid"])
+    attempts = {
+        "no token": (body, {}),
+        "forged signature": (body, bearer(impostor.mint(customer_id, phone=phone))),
+        "alg none": (body, bearer(impostor.mint_unsigned(customer_id, phone=phone))),
+        "ordering as someone else": (order_body(victim), bearer(genuine)),
+        "a contact the provider did not verify": (
+            order_body(customer_id, contact={"phone": "+15555550199"}),
+            bearer(genuine),
+        ),
+    }
+
+    answers = {
+        what: await order_api.post("/orders", json=sent, headers=headers) for what, (sent, headers) in attempts.items()
+    }
+
+    assert {what: (answer.status_code, answer.json()["code"]) for what, answer in answers.items()} == {
+        "no token": (401, "unauthorized"),
+        "forged signature": (401, "unauthorized"),
+        "alg none": (401, "unauthorized"),
+        "ordering as someone else": (403, "forbidden"),
+        "a contact the provider did not verify": (403, "contact_not_verified"),
+    }
+    assert answers["forged signature"].headers["WWW-Authenticate"] == 'Bearer realm="shop", error="invalid_token"'
+    for customer in (customer_id, victim):
+        stored = await aws.dynamodb.scan(
+            TableName=deployed_topology.name("orders"),
+            FilterExpression="customer_id = :customer",
+            ExpressionAttributeValues={":customer": {"S": customer}},
+            ConsistentRead=True,
+        )
+        assert stored["Count"] == 0, customer
+    # The genuine token and contact are accepted: the refusals above were about the token and the body only.
+    assert (await order_api.post("/orders", json=body, headers=bearer(genuine))).status_code == 201

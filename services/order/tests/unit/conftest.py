@@ -1,5 +1,5 @@
 """In-memory fakes of the order service's ports (repository with its outbox, idempotency records and
-publish-after-commit, encryption)."""
+publish-after-commit, encryption), and a token issuer: the API client is the customer c-123 by default."""
 
 from __future__ import annotations
 
@@ -11,14 +11,22 @@ from typing import Any
 
 import httpx
 import pytest
+from shop_devtools.testing.tokens import TestIssuer
 from shop_order.bootstrap import OrderContainer
 from shop_order.domain import IdempotencyRecord, Order, OrderPage, OrderStatus, StoredResponse
 from shop_order.entrypoints.api import create_app
 from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyTaken, InvalidCursor
-from shop_order.handlers import Render
+from shop_order.handlers import RateLimiting, Render
 from shop_order.settings import OrderSettings
 from shop_shared.contracts import Contact, EventEnvelope
 from shop_shared.outbox.unit_of_work import EventRelay
+
+from tests.fakes.order_rate_limits import InMemoryRateLimiter, default_rate_limiting
+
+# The customer the `api` client is, and the contacts its identity provider verified (order_body uses the phone).
+CUSTOMER = "c-123"
+CUSTOMER_PHONE = "+15555550100"
+CUSTOMER_EMAIL = "c-123@example.com"
 
 
 class InMemoryOrderRepository:
@@ -143,10 +151,36 @@ def publisher(repository: InMemoryOrderRepository) -> RecordingPublisher:
 
 
 @pytest.fixture
+def rate_limiter() -> InMemoryRateLimiter:
+    return InMemoryRateLimiter()
+
+
+@pytest.fixture
+def rate_limiting(rate_limiter: InMemoryRateLimiter) -> RateLimiting:
+    """The default limit (10 orders a minute per customer) on the in-memory counters."""
+    return default_rate_limiting(rate_limiter)
+
+
+@pytest.fixture(scope="session")
+def issuer() -> TestIssuer:
+    """The identity provider the app trusts (one RSA key for the session)."""
+    return TestIssuer()
+
+
+@pytest.fixture
 def fake_services(
-    repository: InMemoryOrderRepository, encryption: ReversibleContactEncryption, publisher: RecordingPublisher
+    repository: InMemoryOrderRepository,
+    encryption: ReversibleContactEncryption,
+    publisher: RecordingPublisher,
+    rate_limiting: RateLimiting,
+    issuer: TestIssuer,
 ) -> OrderContainer:
-    return OrderContainer(repository=repository, contact_encryption=encryption)
+    return OrderContainer(
+        repository=repository,
+        contact_encryption=encryption,
+        rate_limiting=rate_limiting,
+        token_verifier=issuer.verifier(),
+    )
 
 
 @pytest.fixture
@@ -177,34 +211,45 @@ ClientFor = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def settings() -> OrderSettings:
+def settings(issuer: TestIssuer) -> OrderSettings:
     return OrderSettings(
+        auth_issuer=issuer.issuer,
+        auth_audience=issuer.audience,
         event_bus_name="bus",
         orders_table="orders",
         outbox_table="outbox",
         idempotency_table="idempotency",
         payment_outcomes_queue="outcomes",
         contact_key_id="alias/contact",
+        rate_limits_table="rate-limits",
         shutdown_grace_seconds=1.0,
     )
 
 
 @pytest.fixture
-def client_for(settings: OrderSettings) -> ClientFor:
-    """`async with client_for(services) as client:` the app through ASGITransport, its lifespan running."""
+def client_for(settings: OrderSettings, issuer: TestIssuer) -> ClientFor:
+    """`async with client_for(services) as client:` the app through ASGITransport, its lifespan running.
+
+    The client sends a token of `as_customer` (c-123, its phone and e-mail verified); None sends no token.
+    """
 
     @asynccontextmanager
     async def open_client(
-        services: OrderContainer, *, app_settings: OrderSettings | None = None, raise_app_exceptions: bool = True
+        services: OrderContainer,
+        *,
+        app_settings: OrderSettings | None = None,
+        raise_app_exceptions: bool = True,
+        as_customer: str | None = CUSTOMER,
     ) -> AsyncIterator[httpx.AsyncClient]:
         async def build(_: OrderSettings, __: AsyncExitStack) -> OrderContainer:
             return services
 
         app = create_app(app_settings or settings, build=build)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        headers = {} if as_customer is None else issuer.bearer(as_customer, phone=CUSTOMER_PHONE, email=CUSTOMER_EMAIL)
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://order") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://order", headers=headers) as client,
         ):
             yield client
 

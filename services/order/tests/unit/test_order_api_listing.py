@@ -1,4 +1,4 @@
-"""GET /orders?customer_id=: a customer's orders newest first, page by page, with fakes behind it."""
+"""GET /orders?customer_id=: the token's customer's orders newest first, page by page, with fakes behind it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from shop_devtools.testing.problems import problem_of
+from shop_order.bootstrap import OrderContainer
 from shop_order.domain import PlaceOrder
 from shop_order.handlers import Render, place_order
 
+from tests.fakes.order_rate_limits import default_rate_limiting
+
 if TYPE_CHECKING:
-    from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
+    from conftest import ClientFor, InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
 
 T0 = datetime(2025, 11, 28, 9, 30, tzinfo=UTC)
 
@@ -32,6 +36,7 @@ async def placed_ids(
             repository=repository,
             contact_encryption=encryption,
             render=render,
+            rate_limiting=default_rate_limiting(),
             clock=lambda index=index: T0 + timedelta(seconds=index),  # type: ignore[misc]
         )
         ids.append(placed.order_id)
@@ -60,20 +65,41 @@ async def test_pages_go_newest_first_until_no_cursor(api: httpx.AsyncClient, pla
     }  # fmt: skip
 
 
-async def test_default_limit_is_20_and_unknown_customer_gets_an_empty_page(
-    api: httpx.AsyncClient, placed_ids: list[str]
+async def test_default_limit_is_20_and_a_customer_without_orders_gets_an_empty_page(
+    api: httpx.AsyncClient, placed_ids: list[str], client_for: ClientFor, fake_services: OrderContainer
 ) -> None:
     mine = await api.get("/orders", params={"customer_id": "c-123"})
-    nobody = await api.get("/orders", params={"customer_id": "c-nobody"})
+    async with client_for(fake_services, as_customer="c-nobody") as nobody_client:
+        nobody = await nobody_client.get("/orders", params={"customer_id": "c-nobody"})
 
     assert len(mine.json()["orders"]) == 7 and mine.json()["next_cursor"] is None
     assert nobody.status_code == 200 and nobody.json() == {"orders": [], "next_cursor": None}
 
 
+async def test_without_customer_id_the_tokens_customer_is_listed(api: httpx.AsyncClient, placed_ids: list[str]) -> None:
+    response = await api.get("/orders")
+
+    assert [order["order_id"] for order in response.json()["orders"]] == list(reversed(placed_ids))
+
+
+async def test_another_customers_orders_are_403_and_not_listed(api: httpx.AsyncClient, placed_ids: list[str]) -> None:
+    response = await api.get("/orders", params={"customer_id": "c-other"})
+
+    problem = problem_of(response, 403, "forbidden")
+    assert "c-other" not in response.text and problem["detail"] == "The token's subject is another customer."
+
+
+async def test_listing_without_a_token_is_401(client_for: ClientFor, fake_services: OrderContainer) -> None:
+    async with client_for(fake_services, as_customer=None) as anonymous:
+        response = await anonymous.get("/orders", params={"customer_id": "c-123"})
+
+    problem_of(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="shop"'
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({}, "query.customer_id"),
         ({"customer_id": ""}, "query.customer_id"),
         ({"customer_id": "c 1"}, "query.customer_id"),
         ({"customer_id": "c-123", "limit": 0}, "query.limit"),
@@ -90,10 +116,13 @@ async def test_invalid_query_is_422(api: httpx.AsyncClient, params: dict[str, An
     assert [detail["field"] for detail in problem["details"]] == [field]
 
 
-async def test_cursor_of_another_customer_is_invalid_cursor(api: httpx.AsyncClient, placed_ids: list[str]) -> None:
+async def test_cursor_of_another_customer_is_invalid_cursor(
+    api: httpx.AsyncClient, placed_ids: list[str], client_for: ClientFor, fake_services: OrderContainer
+) -> None:
     first = (await api.get("/orders", params={"customer_id": "c-123", "limit": 2})).json()
 
-    response = await api.get("/orders", params={"customer_id": "c-other", "cursor": first["next_cursor"]})
+    async with client_for(fake_services, as_customer="c-other") as other:
+        response = await other.get("/orders", params={"cursor": first["next_cursor"]})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

@@ -69,6 +69,14 @@ def test_zero_price_and_number_prices_are_accepted(order_body: dict[str, Any]) -
     assert str(order.total) == "66.97"
 
 
+def test_a_quantity_written_as_a_whole_json_number_is_that_integer(order_body: dict[str, Any]) -> None:
+    # JSON Schema calls 3.0 an integer, and the OpenAPI document says integer.
+    order = placed(with_changes(order_body, items=[line(quantity=3.0)]))
+
+    assert order.items[0].quantity == 3
+    assert isinstance(order.items[0].quantity, int)
+
+
 @pytest.mark.parametrize("count", [1, 100])
 def test_line_count_bounds_are_accepted(order_body: dict[str, Any], count: int) -> None:
     assert len(placed(with_changes(order_body, items=[line()] * count)).items) == count
@@ -82,6 +90,7 @@ def test_line_count_bounds_are_accepted(order_body: dict[str, Any], count: int) 
         ([line(quantity=0)], ("items", 0, "quantity")),
         ([line(quantity=1001)], ("items", 0, "quantity")),
         ([line(quantity="2")], ("items", 0, "quantity")),
+        ([line(quantity=2.5)], ("items", 0, "quantity")),
         ([line(quantity=True)], ("items", 0, "quantity")),
         ([line(unit_price="19.999")], ("items", 0, "unit_price")),
         ([line(unit_price=0.1 + 0.2)], ("items", 0, "unit_price")),

@@ -13,6 +13,8 @@ from shop_order.exceptions import DependencyUnavailable, OrderNotFound
 from shop_order.handlers import place_order, record_payment_outcome
 from shop_shared.contracts import EventEnvelope, OrderCreated, PaymentFailed, PaymentSucceeded, new_envelope
 
+from tests.fakes.order_rate_limits import default_rate_limiting
+
 if TYPE_CHECKING:
     from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
 
@@ -32,6 +34,7 @@ async def place(
         repository=repository,
         contact_encryption=encryption,
         render=lambda order: StoredResponse(status=201, body=order.model_dump_json()),
+        rate_limiting=default_rate_limiting(),
         correlation_id=correlation_id,
         clock=lambda: T0,
     )

@@ -11,6 +11,8 @@ from shop_order.domain import IdempotencyRecord, PlaceOrder, StoredResponse, req
 from shop_order.exceptions import DependencyUnavailable, IdempotencyKeyReused, IdempotencyKeyTaken
 from shop_order.handlers import PlacedOrder, Render, place_order
 
+from tests.fakes.order_rate_limits import default_rate_limiting
+
 if TYPE_CHECKING:
     from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
 
@@ -38,6 +40,7 @@ class Harness:
             repository=self.repository,
             contact_encryption=self.encryption,
             render=self.render,
+            rate_limiting=default_rate_limiting(),
             idempotency_key=key,
             idempotency_ttl=TTL,
             clock=lambda: at,

@@ -60,7 +60,7 @@ def test_listing_and_reading_document_their_answers(spec: dict[str, Any]) -> Non
     assert {"200", "422", "503"} <= set(listing["responses"])
     assert "invalid_cursor" in listing["responses"]["422"]["content"][PROBLEM]["examples"]
     parameters = {parameter["name"]: parameter for parameter in listing["parameters"]}
-    assert parameters["customer_id"]["required"] is True
+    assert parameters["customer_id"]["required"] is False  # the token's subject by default
     assert parameters["limit"]["schema"]["maximum"] == 100 and parameters["limit"]["schema"]["default"] == 20
     for parameter in parameters.values():
         assert parameter["description"] and parameter["schema"]["examples"], parameter["name"]
@@ -93,3 +93,26 @@ def test_the_contact_fields_are_the_shared_contract(spec: dict[str, Any]) -> Non
     assert set(contact["properties"]) == {"phone", "email"}
     assert contact["additionalProperties"] is False
     assert spec["components"]["schemas"]["PlaceOrder"]["properties"]["contact"]["$ref"].endswith("/Contact")
+
+
+def test_every_operation_but_health_needs_the_bearer_token_and_documents_401(spec: dict[str, Any]) -> None:
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path == "/health":
+                assert "security" not in operation and "401" not in operation["responses"]
+                continue
+            assert operation["security"] == [{"bearerAuth": []}], (path, method)
+            assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], (path, method)
+
+
+def test_the_403s_and_the_contact_decision_are_documented(spec: dict[str, Any]) -> None:
+    post = spec["paths"]["/orders"]["post"]
+    forbidden = post["responses"]["403"]["content"][PROBLEM]["examples"]
+
+    assert set(forbidden) == {"forbidden", "contact_not_verified"}
+    assert forbidden["contact_not_verified"]["value"]["code"] == "contact_not_verified"
+    assert "email_verified: true" in post["description"] and "phone_number_verified: true" in post["description"]
+    assert "403" in spec["paths"]["/orders"]["get"]["responses"]
+    # Another customer's order is a 404 like a missing one: no 403 that would confirm it exists.
+    assert "403" not in spec["paths"]["/orders/{order_id}"]["get"]["responses"]

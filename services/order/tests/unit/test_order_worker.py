@@ -13,6 +13,8 @@ from shop_order.handlers import Render, place_order
 from shop_shared.contracts import EventEnvelope, PaymentSucceeded, new_envelope
 from shop_shared.messaging import SqsEventConsumer
 
+from tests.fakes.order_rate_limits import default_rate_limiting
+
 if TYPE_CHECKING:
     from conftest import InMemoryOrderRepository, RecordingPublisher, ReversibleContactEncryption
 
@@ -61,6 +63,7 @@ async def test_handled_outcomes_are_deleted_and_unknown_orders_stay(
         repository=repository,
         contact_encryption=encryption,
         render=render,
+        rate_limiting=default_rate_limiting(),
     )
     order = repository.orders[placed.order_id]
     sqs = RecordingSqsClient()

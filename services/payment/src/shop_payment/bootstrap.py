@@ -113,6 +113,7 @@ async def bootstrap(settings: PaymentSettings, stack: AsyncExitStack) -> Payment
     api_keys = ApiKeyVerifier(
         SecretsManagerApiKeySource(secretsmanager, settings.api_key_secret_id),
         reread_interval_seconds=settings.api_key_reread_interval_seconds,
+        previous_grace=settings.api_key_previous_grace,
     )
     await api_keys.load()
 

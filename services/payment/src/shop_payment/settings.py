@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -23,7 +24,15 @@ class PaymentSettings(ServiceSettings):
 
     api_key_header: str = "x-api-key"
     api_key_reread_interval_seconds: float = Field(
-        default=30.0, ge=0, description="On a key mismatch the secret is re-read at most this often (rotation)."
+        default=30.0, ge=0, description="The secret is re-read once the keys held are this old (picks up a rotation)."
+    )
+    api_key_previous_grace_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description=(
+            "How long after a rotation (the current version's CreatedDate) the previous key is still accepted: "
+            "time for the EventBridge connection to be updated and to send the new key, then it is refused."
+        ),
     )
     max_event_bytes: int = Field(default=256 * 1024, description="EventBridge's own limit for one event.")
 
@@ -77,6 +86,10 @@ class PaymentSettings(ServiceSettings):
     )
 
     outbox_sweep_interval_seconds: float = Field(default=5.0, gt=0)
+
+    @property
+    def api_key_previous_grace(self) -> timedelta:
+        return timedelta(seconds=self.api_key_previous_grace_seconds)
 
     @property
     def step_timeout_seconds(self) -> float:

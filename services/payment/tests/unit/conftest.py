@@ -129,18 +129,20 @@ class FakeRelay:
 
 @dataclass
 class FakeKeySource:
-    """The secret's AWSCURRENT (`key`) and AWSPREVIOUS (`previous`) values; `rotate` does what put_secret_value does."""
+    """The secret's AWSCURRENT (`key`) and AWSPREVIOUS (`previous`) values, and when the current version was
+    created (`rotated_at`); `rotate` does what put_secret_value does."""
 
     key: str = API_KEY
     previous: str | None = None
+    rotated_at: datetime | None = None
     reads: int = 0
 
     async def read(self) -> ApiKeys:
         self.reads += 1
-        return ApiKeys(current=self.key, previous=self.previous)
+        return ApiKeys(current=self.key, previous=self.previous, rotated_at=self.rotated_at)
 
-    def rotate(self, new_key: str) -> None:
-        self.key, self.previous = new_key, self.key
+    def rotate(self, new_key: str, *, at: datetime) -> None:
+        self.key, self.previous, self.rotated_at = new_key, self.key, at
 
 
 @dataclass

@@ -25,6 +25,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.lease_seconds, settings.step_timeout_seconds) == (180, 165)
     assert (settings.give_up_after_seconds, settings.late_charge_audit_after_seconds) == (3600, 900)
     assert settings.api_key_reread_interval_seconds == 30
+    assert settings.api_key_previous_grace.total_seconds() == 900
 
 
 def test_the_resilience_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,9 +36,12 @@ def test_the_resilience_settings_come_from_the_environment(monkeypatch: pytest.M
         "PAYMENT_PROVIDER_CIRCUIT_RECOVERY_SECONDS": "2",
         "PAYMENT_DUE_SWEEP_INTERVAL_SECONDS": "4",
         "PAYMENT_LEASE_SECONDS": "40",
+        "PAYMENT_API_KEY_PREVIOUS_GRACE_SECONDS": "120",
     }.items():
         monkeypatch.setenv(name, value)
     settings = PaymentSettings()
+
+    assert settings.api_key_previous_grace.total_seconds() == 120
 
     assert settings.provider_rate_limit_per_second == 7.5
     assert (settings.provider_circuit_failure_threshold, settings.provider_circuit_recovery_seconds) == (3, 2)
@@ -50,6 +54,7 @@ def test_the_resilience_settings_come_from_the_environment(monkeypatch: pytest.M
         ("PAYMENT_PROVIDER_RATE_LIMIT_PER_SECOND", "0"),
         ("PAYMENT_PROVIDER_CIRCUIT_FAILURE_THRESHOLD", "0"),
         ("PAYMENT_DUE_SWEEP_INTERVAL_SECONDS", "0"),
+        ("PAYMENT_API_KEY_PREVIOUS_GRACE_SECONDS", "-1"),
     ],
 )
 def test_nonsense_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

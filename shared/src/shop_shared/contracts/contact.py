@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "CONTACT_EMAIL_MAX_LENGTH",
     "E164_PATTERN",
+    "EMAIL_PATTERN",
     "Channel",
     "Contact",
     "contact_encryption_context",
@@ -31,11 +32,11 @@ MASK = "\u2022\u2022\u2022"  # "•••"
 # Deliberately narrower than RFC 5322: dot-separated atoms before the '@', DNS labels and an
 # alphabetic top-level domain after it. Addresses outside this (quoted local parts, IP literals)
 # are valid in theory but are not worth the risk for a notification address.
-_EMAIL = re.compile(
+EMAIL_PATTERN = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
-    re.ASCII,
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
+_EMAIL = re.compile(EMAIL_PATTERN, re.ASCII)
 
 
 class Channel(StrEnum):

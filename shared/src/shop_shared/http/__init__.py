@@ -1,6 +1,7 @@
 """HTTP conventions shared by the FastAPI services: the app shape, problem details, the body limit."""
 
 from .body_limit import BodySizeLimit
+from .openapi import amount_schema, refine_openapi
 from .problems import (
     PROBLEM_MEDIA_TYPE,
     ApiError,
@@ -21,11 +22,13 @@ __all__ = [
     "Problem",
     "ProblemField",
     "UnhealthyResponse",
+    "amount_schema",
     "components",
     "create_service_app",
     "install_problem_handlers",
     "problem_example",
     "problem_response",
     "problem_responses",
+    "refine_openapi",
     "serve",
 ]

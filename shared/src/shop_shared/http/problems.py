@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shop_shared.aws.errors import is_aws_outage
 from shop_shared.exceptions import DependencyUnavailable
@@ -77,14 +78,23 @@ class Problem(BaseModel):
 
 
 class ApiError(Exception):
-    """Raise from a route or handler to answer with `status` and the problem shape."""
+    """Raise from a route or handler to answer with `status` and the problem shape (and `headers`, if any)."""
 
-    def __init__(self, status: int, code: str, detail: str, details: list[ProblemField] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        details: list[ProblemField] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.details = details or []
+        self.headers = dict(headers or {})
 
 
 def problem_response(
@@ -127,15 +137,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-        return problem_response(error.status, error.code, error.detail, details=error.details, instance=_path(request))
+        return problem_response(
+            error.status,
+            error.code,
+            error.detail,
+            details=error.details,
+            headers=error.headers,
+            instance=_path(request),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(error.status_code, "error")
         detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-        return problem_response(
-            error.status_code, code, detail, headers=getattr(error, "headers", None), instance=_path(request)
-        )
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem_response(error.status_code, code, detail, headers=headers or None, instance=_path(request))
 
     @app.exception_handler(DependencyUnavailable)
     async def _unavailable(request: Request, error: DependencyUnavailable) -> JSONResponse:
@@ -175,6 +193,20 @@ def _internal_error(request: Request) -> JSONResponse:
 
 def _path(request: Request) -> str:
     return request.url.path
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (RFC 9110 15.5.6).
+
+    Starlette's 405 names only the methods of the first route matching the path, so `POST /orders` next to
+    `GET /orders` would answer a DELETE with `Allow: POST`.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def problem_example(

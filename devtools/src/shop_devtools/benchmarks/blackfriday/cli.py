@@ -1,10 +1,13 @@
 """`make bench-blackfriday`: the synchronous baseline vs the event-driven system, measured side by side.
 
 Starts its own LocalStack and moto, provisions the topology under a prefix of its own, starts the five services,
-the two simulators and the synchronous baseline (shop_devtools.sync_baseline) as real processes, then puts the
-same open-model load on both designs in four conditions (healthy; loyalty partner 2 s slow; loyalty stopped;
-payment provider 2 s slow) and through a 5x spike. Prints the tables, the ratio lines and every process's CPU,
-and writes .local/bench/blackfriday.png and .local/bench/blackfriday.md. Figures are printed, never asserted.
+the dev OIDC issuer, the two simulators and the synchronous baseline (shop_devtools.sync_baseline) as real
+processes, mints every load customer's token, then puts the same open-model load on both designs in four
+conditions (healthy; loyalty partner 2 s slow; loyalty stopped; payment provider 2 s slow) and through a 5x spike.
+Every request carries its customer's bearer token: order verifies it (its cost is in the event-driven figures);
+the baseline, a fixture, is unauthenticated and ignores the header. Prints the tables, the ratio lines and every
+process's CPU, and writes .local/bench/blackfriday.png and .local/bench/blackfriday.md. Figures are printed,
+never asserted.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import httpx
 from shop_shared.topology import load_topology
 
 from shop_devtools.benchmarks.local_aws import own_local_aws
+from shop_devtools.dev_issuer import DevIssuerClient
+from shop_devtools.dev_issuer.tokens import MAX_LIFETIME_SECONDS
 from shop_devtools.paths import LOCAL_DIR
 from shop_devtools.provisioning import provision
 
 from .chart import write_chart
 from .conditions import CONDITIONS, DESIGNS, Bench, Condition, say
-from .load import Phase
+from .load import CUSTOMERS, Phase, order_customer
 from .measure import EventDrivenProbe, LoadSettings, PhaseRun
 from .report import RunInfo, conditions_table, cpu_lines, format_report, spike_lines
 from .spike import spike_phases, spike_series
@@ -39,6 +44,13 @@ from .system import BASELINE, BenchSystem, create_baseline_table, plan_ports
 __all__ = ["main", "parse_args"]
 
 SERVICE_ORDER = ("order", "payment", "loyalty", "notifications", "batch-worker")
+# The abuse limits are lifted (each still costs its DynamoDB write per order and message): 500 customers, each
+# ordering and e-mailed every 25 s at the spike's 20 orders/s, would meet 10 messages per destination and hour
+# within a run, and 10 orders a minute at a --rate above 16; every phase must do the same work per order.
+LIMITS_LIFTED = {
+    "order": {"ORDER_RATE_LIMIT_ORDERS": "1000"},
+    "notifications": {"NOTIFICATIONS_DESTINATION_CAP_PER_HOUR": "1000"},
+}
 QUICK = {"phase_seconds": 8.0, "warmup_seconds": 2.0, "spike_before": 5.0, "spike_seconds": 10.0, "spike_after": 5.0}
 
 
@@ -101,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _start_processes(system: BenchSystem, table: str, slots: int) -> None:
-    for name in ("payment-provider", "loyalty-partner", *SERVICE_ORDER):
-        system.start(name, {})
+    for name in ("dev-issuer", "payment-provider", "loyalty-partner", *SERVICE_ORDER):
+        system.start(name, LIMITS_LIFTED.get(name, {}))
     baseline_env = {
         "SYNC_BASELINE_ORDERS_TABLE": table,
         "SYNC_BASELINE_CONTACT_KEY_ID": system.deployed.kms_alias("customer-contact"),
@@ -126,7 +138,8 @@ async def _measure(args: argparse.Namespace, system: BenchSystem) -> tuple[list[
         }
         probe = EventDrivenProbe(sqs, dynamodb, queue_urls, deployed.name("orders"))
         settings = LoadSettings(args.max_in_flight, args.request_timeout, args.settle_timeout)
-        bench = Bench(system, client, probe, settings, args.arrivals == "poisson", args.seed)
+        tokens = _customer_tokens(system)
+        bench = Bench(system, client, probe, settings, args.arrivals == "poisson", args.seed, tokens)
         say(f"warming up both designs for {args.warmup_seconds:g} s each...")
         await bench.warm_up(args.warmup_seconds, args.rate)
         runs: list[PhaseRun] = []
@@ -147,6 +160,13 @@ async def _measure(args: argparse.Namespace, system: BenchSystem) -> tuple[list[
             for design in DESIGNS:
                 spike_runs.append(await bench.run(design, spike, phases))
         return runs, spike_runs
+
+
+def _customer_tokens(system: BenchSystem) -> dict[str, str]:
+    """Every load customer's token (its default e-mail is the order's contact), valid for the whole run."""
+    with DevIssuerClient(system.url("dev-issuer")) as issuer:
+        customers = (order_customer(number) for number in range(CUSTOMERS))
+        return {customer: issuer.mint(customer, expires_in=MAX_LIFETIME_SECONDS) for customer in customers}
 
 
 def _selected(args: argparse.Namespace) -> list[Condition]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
-from .load import Phase, arrival_offsets, run_load
+from shop_devtools.dev_issuer import bearer
+
+from .load import Phase, arrival_offsets, order_customer, run_load
 from .measure import BASELINE, EVENT_DRIVEN, EventDrivenProbe, LoadSettings, PhaseRun, measure
 from .stats import error_kinds
 from .system import BASELINE as BASELINE_SPEC
@@ -43,7 +45,8 @@ CONDITIONS: tuple[Condition, ...] = (
 
 @dataclass
 class Bench:
-    """What every phase uses: the processes, the load's HTTP client, the backlog probe, the settings."""
+    """What every phase uses: the processes, the load's HTTP client, the backlog probe, the settings, and each
+    customer's token (minted before any load by the run's dev issuer; the baseline ignores it)."""
 
     system: BenchSystem
     client: httpx.AsyncClient
@@ -51,6 +54,10 @@ class Bench:
     settings: LoadSettings
     poisson: bool
     seed: int
+    tokens: Mapping[str, str]
+
+    def headers(self, number: int) -> dict[str, str]:
+        return bearer(self.tokens[order_customer(number)])
 
     def orders_url(self, design: str) -> str:
         name = BASELINE_SPEC.name if design == BASELINE else "order"
@@ -72,6 +79,7 @@ class Bench:
                 duration=seconds,
                 max_in_flight=self.settings.max_in_flight,
                 request_timeout=self.settings.request_timeout,
+                headers=self.headers,
             )
         await self.probe.settle(self.settings.settle_timeout)
 
@@ -96,6 +104,7 @@ class Bench:
             settings=self.settings,
             pids=self.system.pids(),
             probe=self.probe if design == EVENT_DRIVEN else None,
+            headers=self.headers,
             after_load=restart,
         )
         say(_progress(run))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-__all__ = ["LoadResult", "Phase", "Sample", "arrival_offsets", "order_body", "run_load"]
+__all__ = ["CUSTOMERS", "LoadResult", "Phase", "Sample", "arrival_offsets", "order_body", "order_customer", "run_load"]
+
+CUSTOMERS = 500
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,20 @@ def arrival_offsets(phases: Sequence[Phase], *, poisson: bool, rng: random.Rando
     return offsets
 
 
-def order_body(number: int, customers: int = 500) -> dict[str, Any]:
-    """A valid `POST /orders` body; customers repeat (points accumulate) without one becoming a hot key."""
+def order_customer(number: int, customers: int = CUSTOMERS) -> str:
+    """Who places request `number`: customers repeat (points accumulate) without one becoming a hot key."""
+    return f"bf-{number % customers}"
+
+
+def order_body(number: int, customers: int = CUSTOMERS) -> dict[str, Any]:
+    """A valid `POST /orders` body; the contact is the e-mail the dev issuer's token verifies by default."""
+    customer = order_customer(number, customers)
     return {
-        "customer_id": f"bf-{number % customers}",
+        "customer_id": customer,
         "currency": "USD",
         "items": [{"sku": "SKU-1", "quantity": 1, "unit_price": "19.99"}],
         "payment_token": "tok_success",
-        "contact": {"email": f"bf-{number % customers}@example.com"},
+        "contact": {"email": f"{customer}@example.com"},
     }
 
 
@@ -88,8 +96,10 @@ async def run_load(
     max_in_flight: int,
     request_timeout: float,
     body: Callable[[int], dict[str, Any]] = order_body,
+    headers: Callable[[int], Mapping[str, str]] = lambda _: {},
 ) -> LoadResult:
-    """Send `POST url` at each offset; waits for the last answers (at most `request_timeout` after the last send)."""
+    """Send `POST url` at each offset (request `number` with `headers(number)`: its customer's token); waits for the
+    last answers (at most `request_timeout` after the last send)."""
     loop = asyncio.get_running_loop()
     result = LoadResult(seconds=duration)
     in_flight: set[asyncio.Task[None]] = set()
@@ -101,7 +111,9 @@ async def run_load(
         try:
             # One deadline for the whole request (waiting for a connection included), as a checkout page has.
             async with asyncio.timeout(request_timeout):
-                response = await client.post(url, json=body(number), timeout=None)  # not httpx's 5 s default
+                response = await client.post(
+                    url, json=body(number), headers=headers(number), timeout=None
+                )  # not httpx's 5 s default
             status = response.status_code
             if status == 201:
                 order_id = str(response.json()["order_id"])

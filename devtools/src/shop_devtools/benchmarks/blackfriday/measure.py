@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -111,6 +111,7 @@ async def measure(
     settings: LoadSettings,
     pids: dict[str, int],
     probe: EventDrivenProbe | None,
+    headers: Callable[[int], Mapping[str, str]],
     after_load: Callable[[], None] = lambda: None,
 ) -> PhaseRun:
     """Run the load; `after_load` (restart what the condition stopped) runs before the settling is timed."""
@@ -126,6 +127,7 @@ async def measure(
             duration=duration,
             max_in_flight=settings.max_in_flight,
             request_timeout=settings.request_timeout,
+            headers=headers,
         )
         cpu_seconds = meter.stop()
         run = PhaseRun(design, condition, load, cpu_seconds, depths)

@@ -3,7 +3,9 @@
 FastAPI + aioboto3 making the same AWS calls per order as the order service, and nothing else: KMS Encrypt of the
 contact, one TransactWriteItems (the order, the idempotency record, the outbox entry, with the same conditions),
 PutEvents of order.created, then the outbox entry's delete. No validation models, no domain objects, no metrics,
-no logging. Runs as a real process on the order service's ORDER_* variables:
+no logging, and no authentication: it ignores the bearer token the load sends, which the order service verifies
+(that verification is part of the design's CPU per order). Runs as a real process on the order service's ORDER_*
+variables:
 `python -m shop_devtools.benchmarks.efficiency.bare_order_app`.
 """
 

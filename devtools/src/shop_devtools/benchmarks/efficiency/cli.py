@@ -1,7 +1,8 @@
 """`make bench-efficiency`: each part of the design beside the raw AWS calls it needs, measured in one run.
 
 On emulators of its own (LocalStack and moto on free ports, so their CPU is visible), under a fresh prefix:
-1. the order service's CPU per accepted order vs a bare FastAPI + aioboto3 handler making the same AWS calls;
+1. the order service's CPU per accepted order vs a bare FastAPI + aioboto3 handler making the same AWS calls (every
+   request carries a bearer token: the service verifies it, the bare handler does not, so that cost is the design's);
 2. order answered -> loyalty credited p50 vs raw EventBridge -> SQS delivery on the same bus, hop by hop;
 3. one loyalty process's messages/s vs raw SQS receive + delete, same batch size and concurrency;
 5. the CPU per order of every service in one run of the whole flow, and from it the capacity and cost sheet.
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
             deployed, _ = provision(load_topology(), f"eff-{uuid.uuid4().hex[:6]}-", urls, session=session)
             stage = Stage(local.runtime, deployed, ports, local.work_dir)
+            stage.tokens()  # the dev issuer first: order, loyalty and notifications trust it from their start
             text = _run(args, stage, session)
             print(text, flush=True)
             _write_report(args.report, text)

@@ -27,7 +27,7 @@ from shop_devtools.benchmarks.cpu import CpuMeter
 from shop_devtools.benchmarks.outbox_capture import capture_queue
 
 from .comparison import Comparison, percentile
-from .http_load import order_body
+from .http_load import CONTACT, order_body
 from .stage import Stage, say
 
 if TYPE_CHECKING:
@@ -70,17 +70,17 @@ def hop_deltas(stamps: dict[str, float]) -> dict[str, float]:
 
 
 async def _one_order(
-    client: httpx.AsyncClient, loyalty: httpx.AsyncClient, number: int
+    client: httpx.AsyncClient, loyalty: httpx.AsyncClient, customer: str, auth: dict[str, str]
 ) -> tuple[str, dict[str, float]]:
-    customer = f"hop-{uuid.uuid4().hex[:8]}-{number}"
     stamps = {"POST sent": time.time()}
-    answer = await client.post("/orders", json=order_body(customer), headers={"Idempotency-Key": str(uuid.uuid4())})
+    headers = {"Idempotency-Key": str(uuid.uuid4())} | auth
+    answer = await client.post("/orders", json=order_body(customer), headers=headers)
     stamps["POST answered"] = time.time()
     answer.raise_for_status()
     order_id = answer.json()["order_id"]
     deadline = time.monotonic() + VISIBLE_TIMEOUT
     while time.monotonic() < deadline:
-        seen = await loyalty.get(f"/customers/{customer}/loyalty")
+        seen = await loyalty.get(f"/customers/{customer}/loyalty", headers=auth)
         if seen.status_code == 200 and any(c["order_id"] == order_id for c in seen.json()["recent_credits"]):
             stamps["visible in API"] = time.time()
             break
@@ -93,9 +93,12 @@ async def _orders(stage: Stage, count: int) -> list[tuple[str, dict[str, float]]
         httpx.AsyncClient(base_url=stage.url("order"), timeout=30) as client,
         httpx.AsyncClient(base_url=stage.url("loyalty"), timeout=30) as loyalty,
     ):
+        tokens = stage.tokens()
+        customers = [f"hop-{uuid.uuid4().hex[:8]}-{number}" for number in range(count)]
+        await asyncio.to_thread(tokens.prepare, dict.fromkeys(customers, CONTACT))  # before the first order
         tasks = []
-        for number in range(count):
-            tasks.append(asyncio.create_task(_one_order(client, loyalty, number)))
+        for customer in customers:
+            tasks.append(asyncio.create_task(_one_order(client, loyalty, customer, tokens.headers(customer, CONTACT))))
             await asyncio.sleep(SPACING_SECONDS)
         return list(await asyncio.gather(*tasks))
 

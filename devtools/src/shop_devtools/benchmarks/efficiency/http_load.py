@@ -1,4 +1,7 @@
-"""The same HTTP load for both designs: N orders from a fixed number of concurrent clients, and their answers."""
+"""The same HTTP load for both designs: N orders from a fixed number of concurrent clients, and their answers.
+
+Every order is its own customer's, sent with that customer's bearer token (minted before the clock starts): the
+order service verifies it, the bare handler ignores it, so the token's verification is in the design's CPU."""
 
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LoadResult", "order_body", "post_orders"]
+from shop_devtools.dev_issuer import CustomerTokens
+
+__all__ = ["CONTACT", "LoadResult", "order_body", "order_customers", "post_orders"]
 
 REQUEST_TIMEOUT_SECONDS = 30.0
+CONTACT = {"email": "bench@example.com"}  # every bench order's contact, a verified claim of its token
 
 
 def order_body(customer_id: str) -> dict[str, Any]:
@@ -25,8 +31,13 @@ def order_body(customer_id: str) -> dict[str, Any]:
             {"sku": "SKU-2", "quantity": 1, "unit_price": "5.00"},
         ],
         "payment_token": "tok_success",  # the simulated provider charges it
-        "contact": {"email": "bench@example.com"},
+        "contact": dict(CONTACT),
     }
+
+
+def order_customers(customer_prefix: str, count: int) -> dict[str, dict[str, str]]:
+    """The customers of `post_orders(count, customer_prefix=...)` and their contact, to mint their tokens first."""
+    return {f"{customer_prefix}-{number}": CONTACT for number in range(count)}
 
 
 @dataclass
@@ -37,18 +48,22 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds of each accepted request
 
 
-async def post_orders(base_url: str, count: int, *, concurrency: int, customer_prefix: str) -> LoadResult:
+async def post_orders(
+    base_url: str, count: int, *, concurrency: int, customer_prefix: str, tokens: CustomerTokens
+) -> LoadResult:
     """`count` orders, `concurrency` at a time (a closed loop: both designs get exactly the same requests)."""
+    await asyncio.to_thread(tokens.prepare, order_customers(customer_prefix, count))  # before the clock starts
     result = LoadResult()
     next_number = iter(range(count))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         for number in next_number:
-            headers = {"Idempotency-Key": str(uuid.uuid4())}
+            customer = f"{customer_prefix}-{number}"
+            headers = {"Idempotency-Key": str(uuid.uuid4())} | tokens.headers(customer, CONTACT)
             began = time.perf_counter()
             try:
-                answer = await client.post("/orders", json=order_body(f"{customer_prefix}-{number}"), headers=headers)
+                answer = await client.post("/orders", json=order_body(customer), headers=headers)
             except httpx.HTTPError as error:
                 name = type(error).__name__
                 result.errors[name] = result.errors.get(name, 0) + 1

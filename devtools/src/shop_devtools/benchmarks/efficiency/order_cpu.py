@@ -1,7 +1,9 @@
 """Part 1: the order service's CPU per accepted order against the bare FastAPI + aioboto3 handler.
 
 Both run as real processes on the same tables, bus and key; both get the same orders over HTTP from the same
-number of concurrent clients; the server process's CPU (from /proc) over the accepted orders is the figure.
+number of concurrent clients, each with its customer's bearer token; the server process's CPU (from /proc) over the
+accepted orders is the figure. The order service verifies every token (RS256 against the dev issuer's JWKS) and
+the bare handler stays bare, so that verification is part of the design's CPU per order.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from shop_devtools.benchmarks.cpu import CpuMeter
 from shop_devtools.processes import ManagedProcess
 
 from .comparison import Comparison
-from .http_load import LoadResult, post_orders
+from .http_load import LoadResult, order_customers, post_orders
 from .stage import BARE_ORDER, Stage, say
 
 __all__ = ["OrderRun", "measure_order_cpu"]
@@ -36,11 +38,14 @@ class OrderRun:
 
 
 def _drive(stage: Stage, process: ManagedProcess, label: str, orders: int, concurrency: int) -> OrderRun:
-    url = stage.url("order")
-    asyncio.run(post_orders(url, WARM_UP_ORDERS, concurrency=concurrency, customer_prefix=f"warm-{label}"))
+    url, tokens = stage.url("order"), stage.tokens()
+    asyncio.run(
+        post_orders(url, WARM_UP_ORDERS, concurrency=concurrency, customer_prefix=f"warm-{label}", tokens=tokens)
+    )
+    tokens.prepare(order_customers(f"cpu-{label}", orders))  # minted before the meter starts
     meter = CpuMeter(stage.emulator_pids() | {label: process.pid})
     meter.start()
-    load = asyncio.run(post_orders(url, orders, concurrency=concurrency, customer_prefix=f"cpu-{label}"))
+    load = asyncio.run(post_orders(url, orders, concurrency=concurrency, customer_prefix=f"cpu-{label}", tokens=tokens))
     cpu = meter.stop()
     errors = ", ".join(f"{name} x{count}" for name, count in load.errors.items()) or "none"
     say(f"{label}: {load.accepted:,} of {orders:,} orders accepted in {load.seconds:.1f} s, errors: {errors}")

@@ -1,5 +1,6 @@
 """What every measurement of `make bench-efficiency` runs on: the emulators, the provisioned topology, and the
-processes it starts (services, simulators, the bare fixtures), each on a free port and stopped by PID."""
+processes it starts (services, simulators, the bare fixtures), each on a free port and stopped by PID; the dev OIDC
+issuer runs throughout, so the customers' tokens stay valid from one measurement to the next."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from shop_shared.topology import DeployedTopology
 
+from shop_devtools.dev_issuer import CustomerTokens, DevIssuerClient
+from shop_devtools.dev_issuer.tokens import MAX_LIFETIME_SECONDS
 from shop_devtools.processes import ManagedProcess, stop_all
 from shop_devtools.runtime import LocalAws
 from shop_devtools.services import SERVICES, SIMULATORS, ServiceSpec, service_env, start_service, wait_until_ready
@@ -35,6 +38,14 @@ class Stage:
     ports: dict[str, int]  # service or simulator name -> its port (fixed at provisioning: the API destination's)
     work_dir: Path
     running: list[ManagedProcess] = field(default_factory=list)
+    _tokens: CustomerTokens | None = field(default=None, init=False, repr=False)
+
+    def tokens(self) -> CustomerTokens:
+        """Customers' tokens from the run's dev issuer (started on first use, stopped with everything)."""
+        if self._tokens is None:
+            self.start("dev-issuer")
+            self._tokens = CustomerTokens(DevIssuerClient(self.url("dev-issuer")), expires_in=MAX_LIFETIME_SECONDS)
+        return self._tokens
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -70,6 +81,7 @@ class Stage:
 
     def stop_everything(self) -> None:
         self.stop(*self.running)
+        self._tokens = None
 
     def queue_url(self, sqs: SQSClient, key: str) -> str:
         return sqs.get_queue_url(QueueName=self.deployed.name(key))["QueueUrl"]

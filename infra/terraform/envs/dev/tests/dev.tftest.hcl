@@ -52,6 +52,33 @@ override_data {
   values = { account_id = "111122223333", arn = "arn:aws:iam::111122223333:user/test", user_id = "TEST" }
 }
 
+# Known at plan, so the issuer and audience the services get, and the web ACL's association, can be checked exactly.
+override_resource {
+  target          = module.identity.aws_cognito_user_pool.this
+  override_during = plan
+  values = {
+    id       = "eu-west-1_TestPool1"
+    arn      = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_TestPool1"
+    endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1"
+  }
+}
+
+override_resource {
+  target          = module.identity.aws_cognito_user_pool_client.this
+  override_during = plan
+  values          = { id = "3n4b5urk1ft4fl3mg5e62d9ado" }
+}
+
+override_resource {
+  target          = module.alb.aws_lb.this
+  override_during = plan
+  values = {
+    arn        = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/shop-dev-alb/0123456789abcdef"
+    arn_suffix = "app/shop-dev-alb/0123456789abcdef"
+    dns_name   = "shop-dev-alb-123456789.eu-west-1.elb.amazonaws.com"
+  }
+}
+
 run "the_deployment_matches_the_shared_topology" {
   command = plan
 
@@ -126,4 +153,137 @@ run "a_plain_http_endpoint_is_refused" {
   }
 
   expect_failures = [var.certificate_arn]
+}
+
+run "customers_sign_in_with_a_cognito_user_pool_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.identity.uses_cognito && output.cognito_user_pool_id == "eu-west-1_TestPool1"
+    error_message = "Without oidc_issuer a Cognito user pool (and its app client) is planned."
+  }
+  assert {
+    condition = alltrue([
+      for service in ["order", "loyalty", "notifications"] :
+      lookup(local.service_environment[service], "AUTH_ISSUER", null) == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1" &&
+      lookup(local.service_environment[service], "AUTH_AUDIENCE", null) == "3n4b5urk1ft4fl3mg5e62d9ado" &&
+      lookup(local.service_environment[service], "AUTH_JWKS_URL", null) == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1/.well-known/jwks.json"
+    ])
+    error_message = "order, loyalty and notifications verify ID tokens of the pool: its issuer URL, the app client id as audience, its JWKS."
+  }
+  assert {
+    condition = alltrue([
+      for service in ["order", "loyalty", "notifications"] :
+      length(setsubtract(["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL"], module.service[service].environment_variable_names)) == 0
+    ])
+    error_message = "The AUTH_* variables must reach the three services' task definitions."
+  }
+  assert {
+    condition = alltrue([
+      for service in ["payment", "batch-worker"] : length([for name in module.service[service].environment_variable_names : name if startswith(name, "AUTH_")]) == 0
+    ])
+    error_message = "Payment (API key) and the batch worker (no API) get no token settings."
+  }
+}
+
+run "any_oidc_issuer_instead_of_cognito" {
+  command = plan
+
+  variables {
+    oidc_issuer   = "https://login.example.com/"
+    oidc_audience = "shop-api"
+  }
+
+  assert {
+    condition     = !module.identity.uses_cognito && output.cognito_user_pool_id == null && output.auth_issuer == "https://login.example.com/"
+    error_message = "With oidc_issuer no user pool is planned."
+  }
+  assert {
+    condition = alltrue([
+      for service in ["order", "loyalty", "notifications"] :
+      local.service_environment[service] == merge(module.access.environment[service], { AUTH_ISSUER = "https://login.example.com/", AUTH_AUDIENCE = "shop-api" })
+    ])
+    error_message = "The three services get the given issuer and audience, and discover the JWKS (no AUTH_JWKS_URL)."
+  }
+}
+
+run "the_load_balancer_routes_the_read_apis" {
+  command = plan
+
+  assert {
+    condition = (
+      module.alb.listener_rules["loyalty"].path_patterns == toset(["/customers/*/loyalty"]) && module.alb.listener_rules["loyalty"].methods == toset(["GET"]) &&
+      module.alb.listener_rules["loyalty"].action == "forward" && module.alb.listener_rules["loyalty"].service == "loyalty"
+    )
+    error_message = "GET /customers/*/loyalty must be forwarded to loyalty."
+  }
+  assert {
+    condition = (
+      module.alb.listener_rules["notifications"].path_patterns == toset(["/customers/*/notifications"]) && module.alb.listener_rules["notifications"].methods == toset(["GET"]) &&
+      module.alb.listener_rules["notifications"].action == "forward" && module.alb.listener_rules["notifications"].service == "notifications"
+    )
+    error_message = "GET /customers/*/notifications must be forwarded to notifications."
+  }
+  assert {
+    condition     = toset(keys(module.alb.target_group_arns)) == toset(["order", "payment", "loyalty", "notifications"])
+    error_message = "order, payment, loyalty and notifications each need a target group."
+  }
+  assert {
+    condition     = alltrue([for service in ["order", "payment", "loyalty", "notifications"] : module.service[service].load_balancer_port == 8000]) && module.service["batch-worker"].load_balancer_port == null
+    error_message = "The four services behind the load balancer admit it on the container port; the batch worker admits nothing."
+  }
+}
+
+run "payment_s_events_route_requires_the_api_key_header" {
+  command = plan
+
+  assert {
+    condition = (
+      module.alb.listener_rules["payment-events"].path_patterns == toset(["/events"]) &&
+      module.alb.listener_rules["payment-events"].methods == toset(["POST"]) &&
+      module.alb.listener_rules["payment-events"].headers == { "x-api-key" = toset(["*"]) } &&
+      module.alb.listener_rules["payment-events"].service == "payment"
+    )
+    error_message = "POST /events reaches payment only with the topology's API-key header (x-api-key)."
+  }
+  assert {
+    condition = (
+      module.alb.listener_rules["payment-events-without-key"].action == "fixed-response" &&
+      module.alb.listener_rules["payment-events-without-key"].priority > module.alb.listener_rules["payment-events"].priority
+    )
+    error_message = "Without the header the load balancer answers POST /events itself."
+  }
+}
+
+run "a_waf_web_acl_protects_the_load_balancer_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.waf) == 1 && module.waf[0].protected_resource_arn == "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/shop-dev-alb/0123456789abcdef"
+    error_message = "The web ACL must be associated with the load balancer."
+  }
+  assert {
+    condition     = module.waf[0].managed_rule_groups == toset(["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList"])
+    error_message = "The web ACL applies the common, known-bad-inputs and IP reputation rule groups."
+  }
+  assert {
+    condition = module.waf[0].rate_limits == {
+      "events-rate-per-ip" = local.topology.api_destinations["payment-events"].invocation_rate_limit_per_second * 60
+      "rate-per-ip"        = 2000
+    }
+    error_message = "A rate rule per address on the customer APIs (waf_rate_limit_per_ip) and one on /events sized to the API destination (its rate per second x 60)."
+  }
+}
+
+run "the_waf_can_be_switched_off" {
+  command = plan
+
+  variables {
+    waf_enabled = false
+  }
+
+  assert {
+    condition     = length(module.waf) == 0 && output.web_acl_arn == null
+    error_message = "waf_enabled = false plans no web ACL."
+  }
 }

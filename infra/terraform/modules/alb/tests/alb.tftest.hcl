@@ -71,7 +71,7 @@ run "only_the_event_path_reaches_payment" {
 
   assert {
     condition     = toset(keys(aws_lb_target_group.this)) == toset(["order", "payment"])
-    error_message = "There must be exactly the order and payment target groups."
+    error_message = "Without read_api_routes there must be exactly the order and payment target groups."
   }
 
   assert {
@@ -88,6 +88,116 @@ run "only_the_event_path_reaches_payment" {
     condition     = aws_lb_listener_rule.payment_events.action[0].type == "forward"
     error_message = "The payment rule must forward to a target group."
   }
+}
+
+run "the_event_path_needs_the_api_key_header" {
+  command = plan
+
+  assert {
+    condition = one(flatten([
+      for c in aws_lb_listener_rule.payment_events.condition : [for h in c.http_header : { name = h.http_header_name, values = h.values }]
+    ])) == { name = "x-api-key", values = toset(["*"]) }
+    error_message = "POST /events reaches payment only with the x-api-key header present."
+  }
+
+  assert {
+    condition = (
+      aws_lb_listener_rule.payment_events_without_key.priority > aws_lb_listener_rule.payment_events.priority &&
+      aws_lb_listener_rule.payment_events_without_key.action[0].type == "fixed-response" &&
+      aws_lb_listener_rule.payment_events_without_key.action[0].fixed_response[0].status_code == "401" &&
+      jsondecode(aws_lb_listener_rule.payment_events_without_key.action[0].fixed_response[0].message_body).code == "unauthorized"
+    )
+    error_message = "The same call without the header is answered 401 (payment's problem) by the load balancer."
+  }
+
+  assert {
+    condition = toset(flatten([for c in aws_lb_listener_rule.payment_events_without_key.condition : [for p in c.path_pattern : p.values]])) == toset(["/events"]) && toset(flatten([
+      for c in aws_lb_listener_rule.payment_events_without_key.condition : [for m in c.http_request_method : m.values]
+    ])) == toset(["POST"])
+    error_message = "The 401 rule answers exactly payment's route (POST /events), nothing else."
+  }
+}
+
+run "the_header_is_the_topology_s" {
+  command = plan
+
+  variables {
+    payment_api_key_header = "x-shop-key"
+  }
+
+  assert {
+    condition     = one(flatten([for c in aws_lb_listener_rule.payment_events.condition : [for h in c.http_header : h.http_header_name]])) == "x-shop-key"
+    error_message = "The header condition uses payment_api_key_header."
+  }
+}
+
+run "read_apis_reach_their_services" {
+  command = plan
+
+  variables {
+    read_api_routes = {
+      loyalty       = { path_patterns = ["/customers/*/loyalty"], priority = 100 }
+      notifications = { path_patterns = ["/customers/*/notifications"], priority = 110 }
+    }
+  }
+
+  assert {
+    condition     = toset(keys(aws_lb_target_group.this)) == toset(["order", "payment", "loyalty", "notifications"])
+    error_message = "Each read API gets a target group besides order and payment."
+  }
+
+  assert {
+    condition = alltrue([
+      for service in ["loyalty", "notifications"] :
+      aws_lb_target_group.this[service].name == "shop-test-${service}" && aws_lb_target_group.this[service].health_check[0].path == "/health" && aws_lb_target_group.this[service].port == 8000
+    ])
+    error_message = "The read APIs' target groups probe /health on the service port."
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for c in aws_lb_listener_rule.read_api["loyalty"].condition : [for p in c.path_pattern : p.values]])) == toset(["/customers/*/loyalty"]) &&
+      toset(flatten([for c in aws_lb_listener_rule.read_api["notifications"].condition : [for p in c.path_pattern : p.values]])) == toset(["/customers/*/notifications"])
+    )
+    error_message = "/customers/*/loyalty goes to loyalty and /customers/*/notifications to notifications."
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in aws_lb_listener_rule.read_api :
+      toset(flatten([for c in rule.condition : [for m in c.http_request_method : m.values]])) == toset(["GET"]) && rule.action[0].type == "forward"
+    ])
+    error_message = "The read APIs are forwarded for GET only."
+  }
+
+  assert {
+    condition     = length(output.target_group_arns) == 4 && length(output.alb_resource_labels) == 4
+    error_message = "The outputs cover every target group."
+  }
+}
+
+run "read_routes_cannot_take_over_order_or_payment" {
+  command = plan
+
+  variables {
+    read_api_routes = {
+      payment = { path_patterns = ["/payments/*"], priority = 100 }
+    }
+  }
+
+  expect_failures = [var.read_api_routes]
+}
+
+run "read_routes_cannot_shadow_payment_s_rules" {
+  command = plan
+
+  variables {
+    read_api_routes = {
+      loyalty = { path_patterns = ["/customers/*/loyalty"], priority = 5 }
+    }
+  }
+
+  expect_failures = [var.read_api_routes]
 }
 
 run "load_balancer_hardening" {

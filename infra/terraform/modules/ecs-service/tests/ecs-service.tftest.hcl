@@ -86,6 +86,11 @@ run "task_definition_is_hardened" {
     )
     error_message = "The environment must hold the given variables plus the listen host and port."
   }
+
+  assert {
+    condition     = output.environment_variable_names == tolist(["LOYALTY_HOST", "LOYALTY_ORDER_EVENTS_QUEUE", "LOYALTY_PORT"])
+    error_message = "environment_variable_names must list the container's variables, sorted."
+  }
 }
 
 run "service_rolls_back_and_stays_private" {
@@ -112,7 +117,7 @@ run "service_rolls_back_and_stays_private" {
   }
 
   assert {
-    condition     = length(aws_vpc_security_group_ingress_rule.from_load_balancer) == 0
+    condition     = length(aws_vpc_security_group_ingress_rule.from_load_balancer) == 0 && output.load_balancer_port == null
     error_message = "A worker without a load balancer must accept no inbound traffic."
   }
 
@@ -320,6 +325,11 @@ run "alb_requests_scaling_behind_a_load_balancer" {
   assert {
     condition     = one(aws_ecs_service.this.load_balancer).container_name == "order" && one(aws_ecs_service.this.load_balancer).container_port == 8000
     error_message = "The service must register its container port in the target group."
+  }
+
+  assert {
+    condition     = output.load_balancer_port == 8000
+    error_message = "load_balancer_port must report the container port admitted from the load balancer."
   }
 }
 

@@ -1,4 +1,5 @@
-"""EMF metrics of deliveries: each send of unknown outcome, so an operator sees every possible miss or duplicate."""
+"""EMF metrics of deliveries: each send of unknown outcome, so an operator sees every possible miss or duplicate,
+and each notification suppressed by the destination cap."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ METRIC_NAMES = {
     DeliveryPolicy.AT_MOST_ONCE: "AmbiguousSendsAbandoned",
     DeliveryPolicy.AT_LEAST_ONCE: "AmbiguousSendsResent",
 }
+SUPPRESSED_METRIC = "NotificationsSuppressed"
 
 
 class EmfDeliveryMetrics:
-    """One EMF line per ambiguous send, dimensioned by {Service, Template}."""
+    """One EMF line per ambiguous send and per suppressed notification, dimensioned by {Service, Template}."""
 
     def __init__(self, service: str = "notifications") -> None:
         self._service = service
@@ -25,4 +27,9 @@ class EmfDeliveryMetrics:
         logger = metrics_logger({"Service": self._service, "Template": str(template)})
         logger.put_metric(METRIC_NAMES[policy], 1, "Count")
         logger.set_property("Policy", str(policy))
+        await logger.flush()
+
+    async def suppressed(self, template: TemplateName) -> None:
+        logger = metrics_logger({"Service": self._service, "Template": str(template)})
+        logger.put_metric(SUPPRESSED_METRIC, 1, "Count")
         await logger.flush()

@@ -105,6 +105,8 @@ class DynamoDbNotificationRepository:
             return ClaimOutcome.ALREADY_SENT
         if status == NotificationStatus.UNKNOWN:
             return ClaimOutcome.ALREADY_UNKNOWN
+        if status == NotificationStatus.SUPPRESSED:
+            return ClaimOutcome.ALREADY_SUPPRESSED
         return ClaimOutcome.IN_PROGRESS
 
     async def _abandon_stale(self, key: dict[str, Any], stale_before: datetime, *, claimed_at: str) -> bool:
@@ -152,23 +154,42 @@ class DynamoDbNotificationRepository:
     async def mark_unknown(self, customer_id: str, notification_id: str, *, error: str, failed_at: datetime) -> None:
         await self._mark(customer_id, notification_id, NotificationStatus.UNKNOWN, error=error, failed_at=failed_at)
 
+    async def mark_suppressed(
+        self, customer_id: str, notification_id: str, *, reason: str, suppressed_at: datetime
+    ) -> None:
+        await self._mark(
+            customer_id,
+            notification_id,
+            NotificationStatus.SUPPRESSED,
+            error=reason,
+            failed_at=suppressed_at,
+            time_attribute="suppressed_at",
+        )
+
     async def _mark(
-        self, customer_id: str, notification_id: str, status: NotificationStatus, *, error: str, failed_at: datetime
+        self,
+        customer_id: str,
+        notification_id: str,
+        status: NotificationStatus,
+        *,
+        error: str,
+        failed_at: datetime,
+        time_attribute: str = "failed_at",
     ) -> None:
         try:
             await self._client.update_item(
                 TableName=self._table,
                 Key=self._key(customer_id, notification_id),
-                UpdateExpression="SET #status = :status, #error = :error, #failed_at = :failed_at",
+                UpdateExpression="SET #status = :status, #error = :error, #at = :at",
                 # A delivery that took over meanwhile may have sent it: never turn SENT back into anything.
                 ConditionExpression="attribute_exists(#notification_id) AND #status <> :sent",
-                ExpressionAttributeNames=_names("status", "error", "failed_at", "notification_id"),
+                ExpressionAttributeNames={**_names("status", "error", "notification_id"), "#at": time_attribute},
                 ExpressionAttributeValues=to_item(
                     {
                         ":status": status.value,
                         ":sent": NotificationStatus.SENT.value,
                         ":error": error,
-                        ":failed_at": to_stored(failed_at),
+                        ":at": to_stored(failed_at),
                     }
                 ),
             )

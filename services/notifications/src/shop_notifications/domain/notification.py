@@ -30,6 +30,7 @@ class NotificationStatus(StrEnum):
     SENT = "SENT"
     FAILED = "FAILED"  # not sent, or (at-least-once) maybe sent: the next delivery sends it
     UNKNOWN = "UNKNOWN"  # an at-most-once send whose outcome is unknown: never sent again
+    SUPPRESSED = "SUPPRESSED"  # not sent: its destination had reached the hourly cap; never sent later
 
 
 class ClaimOutcome(StrEnum):
@@ -39,6 +40,7 @@ class ClaimOutcome(StrEnum):
     IN_PROGRESS = "in_progress"  # another delivery is sending it right now
     ABANDONED = "abandoned"  # at-most-once: this delivery found the holder died mid-send and recorded UNKNOWN
     ALREADY_UNKNOWN = "already_unknown"  # at-most-once: an earlier send was ambiguous; nothing to do
+    ALREADY_SUPPRESSED = "already_suppressed"  # an earlier delivery found the destination capped; nothing to do
 
 
 class Notification(BaseModel):
@@ -99,6 +101,8 @@ def claim_outcome(existing: Notification | None, stale_before: datetime, policy:
         return ClaimOutcome.ALREADY_SENT
     if existing.status is NotificationStatus.UNKNOWN:
         return ClaimOutcome.ALREADY_UNKNOWN
+    if existing.status is NotificationStatus.SUPPRESSED:
+        return ClaimOutcome.ALREADY_SUPPRESSED
     if existing.claimed_at >= stale_before:
         return ClaimOutcome.IN_PROGRESS
     return ClaimOutcome.RESUMED if policy is DeliveryPolicy.AT_LEAST_ONCE else ClaimOutcome.ABANDONED

@@ -7,6 +7,7 @@ from .commands import MAX_LINES, MAX_QUANTITY, OrderLineInput, PlaceOrder
 from .idempotency import IDEMPOTENCY_KEY_PATTERN, IdempotencyRecord, StoredResponse, request_fingerprint
 from .model import Order, OrderLine, OrderPage, OrderStatus, PaymentOutcomeAssessment, StatusChange
 from .money import MAX_UNIT_PRICE, SETTLEMENT_CURRENCIES, Currency, parse_money, to_minor_units
+from .rate_limit import RateLimit
 
 __all__ = [
     "IDEMPOTENCY_KEY_PATTERN",
@@ -23,6 +24,7 @@ __all__ = [
     "OrderStatus",
     "PaymentOutcomeAssessment",
     "PlaceOrder",
+    "RateLimit",
     "StatusChange",
     "StoredResponse",
     "parse_money",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from shop_shared.contracts import Contact
@@ -19,6 +19,14 @@ MAX_QUANTITY = 1000
 UnitPrice = Annotated[Decimal, BeforeValidator(parse_money)]
 
 
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's (and so the OpenAPI document's) integer is any number without a fraction: 2.0 is the integer 2.
+    # A string or a boolean stays refused by the strict check that follows.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -27,7 +35,7 @@ class OrderLineInput(_Strict):
     sku: str = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Stock keeping unit.", examples=["SKU-1"]
     )
-    quantity: int = Field(
+    quantity: Annotated[int, BeforeValidator(_whole_number)] = Field(
         strict=True, ge=1, le=MAX_QUANTITY, description="Units ordered (1 to 1000), a JSON integer.", examples=[2]
     )
     unit_price: UnitPrice = Field(

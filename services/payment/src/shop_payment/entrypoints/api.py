@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from shop_shared.composition import Bootstrap
 from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
-from shop_shared.http import ApiError, BodySizeLimit, components, create_service_app, problem_responses
+from shop_shared.http import (
+    ApiError,
+    BodySizeLimit,
+    components,
+    create_service_app,
+    problem_responses,
+    refine_openapi,
+)
 from shop_shared.messaging import envelope_from_eventbridge_event
 
 from shop_payment import handlers
 from shop_payment.bootstrap import PaymentContainer, bootstrap
 from shop_payment.settings import PaymentSettings
 
-from .schemas import AcceptedResponse, PaymentView
+from .schemas import ORDER_CREATED_DELIVERY, AcceptedResponse, PaymentView
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
+
+API_KEY_SCHEME = "eventBridgeApiKey"
 
 _UNAVAILABLE = "A dependency (DynamoDB) is unavailable; retry after `Retry-After` seconds."
 # Every error answers a problem (application/problem+json) with its `code`; see shop_shared.http.problems.
@@ -55,7 +65,13 @@ Services = Annotated[PaymentContainer, Depends(components)]
 Settings = Annotated[PaymentSettings, Depends(_settings)]
 
 
-@router.post("/events", status_code=202, response_model=AcceptedResponse, responses=EVENT_ERRORS)
+@router.post(
+    "/events",
+    status_code=202,
+    response_model=AcceptedResponse,
+    responses=EVENT_ERRORS,
+    openapi_extra={"requestBody": ORDER_CREATED_DELIVERY},
+)
 async def receive_event(request: Request, services: Services, settings: Settings) -> JSONResponse:
     """An EventBridge event, pushed by the API destination with the connection's API key."""
     if not await services.api_keys.verify(request.headers.get(settings.api_key_header)):
@@ -98,4 +114,17 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_event_bytes)
     app.state.settings = settings
     app.include_router(router)
+    refine_openapi(app, partial(_document_api_key, settings.api_key_header))
     return app
+
+
+def _document_api_key(header: str, document: dict[str, Any]) -> None:
+    """`POST /events` needs the connection's API key: say so as the operation's security scheme."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[API_KEY_SCHEME] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": header,
+        "description": "The EventBridge connection's API key (Secrets Manager); a wrong or missing one is 401.",
+    }
+    document["paths"]["/events"]["post"]["security"] = [{API_KEY_SCHEME: []}]

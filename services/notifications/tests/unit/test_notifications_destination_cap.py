@@ -1,0 +1,251 @@
+"""The cap per destination and hour: the digest and window rules, and the handlers counting each notification once
+(redeliveries, retries, resends), recording the rest SUPPRESSED without sending or raising."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from shop_notifications.domain.destination_cap import (
+    DestinationCap,
+    destination_digest,
+    normalized_destination,
+)
+from shop_notifications.domain.notification import ClaimOutcome, NotificationStatus, claim_outcome, new_notification
+from shop_notifications.domain.templates import DeliveryPolicy, TemplateName, order_confirmed
+from shop_notifications.exceptions import SendRejected
+from shop_notifications.handlers import DEFAULT_DESTINATION_CAP, handle_order_created, handle_payment_failed
+from shop_shared.contracts import (
+    Contact,
+    EventEnvelope,
+    OrderCreated,
+    OrderCreatedLine,
+    PaymentFailed,
+    new_envelope,
+)
+
+PHONE = {"phone": "+15555550100"}
+
+
+def order_created(harness: Any, customer_id: str, contact: dict[str, str]) -> EventEnvelope[OrderCreated]:
+    order_id = str(uuid.uuid4())
+    return new_envelope(
+        OrderCreated(
+            order_id=order_id,
+            customer_id=customer_id,
+            currency="USD",
+            total=Decimal("42.50"),
+            items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal("42.50")),),
+            payment_token="tok_visa",
+            contact_ciphertext=harness.encrypt(contact, customer_id),
+        ),
+        correlation_id=order_id,
+    )
+
+
+def payment_failed(customer_id: str) -> EventEnvelope[PaymentFailed]:
+    return new_envelope(
+        PaymentFailed(
+            payment_id="pay-1",
+            order_id="ord-1",
+            customer_id=customer_id,
+            amount=Decimal("42.50"),
+            currency="USD",
+            reason_code="card_declined",
+        ),
+        correlation_id="ord-1",
+    )
+
+
+def capped(harness: Any, messages_per_hour: int) -> Any:
+    harness.deps = dataclasses.replace(harness.deps, destination_cap=DestinationCap(messages_per_hour))
+    return harness
+
+
+async def statuses(harness: Any, *customers: str) -> list[NotificationStatus]:
+    """Each customer's notification statuses, customer by customer."""
+    found = []
+    for customer in customers:
+        found += [record.status for record in await harness.notifications.list_for_customer(customer)]
+    return found
+
+
+# The rules.
+
+
+def test_variants_of_one_mailbox_have_one_digest() -> None:
+    variants = ["jane@example.com", "Jane@Example.COM", "jane+shop@example.com", "JANE+x+y@example.com"]
+
+    assert {normalized_destination(Contact(email=email)) for email in variants} == {"jane@example.com"}
+    assert len({destination_digest(Contact(email=email)) for email in variants}) == 1
+    assert destination_digest(Contact(email="john@example.com")) != destination_digest(Contact(email=variants[0]))
+
+
+def test_the_digest_is_sha256_of_channel_and_destination_never_the_address() -> None:
+    contact = Contact(phone="+15555550100")
+    digest = destination_digest(contact)
+
+    assert digest == hashlib.sha256(b"sms:+15555550100").hexdigest()
+    assert "5555550100" not in digest
+    assert destination_digest(Contact(phone="+15555550101")) != digest
+
+
+def test_windows_are_clock_hours() -> None:
+    cap = DestinationCap(5)
+    window = cap.window_at(datetime(2026, 1, 15, 9, 59, 59, tzinfo=UTC))
+
+    assert (window.start, window.end) == (datetime(2026, 1, 15, 9, tzinfo=UTC), datetime(2026, 1, 15, 10, tzinfo=UTC))
+    assert window.expires_at == int(datetime(2026, 1, 15, 10, tzinfo=UTC).timestamp())
+    assert cap.window_at(datetime(2026, 1, 15, 10, tzinfo=UTC)).start == window.end
+
+
+def test_a_cap_of_nothing_is_refused_and_the_default_is_ten() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        DestinationCap(0)
+    assert DEFAULT_DESTINATION_CAP.messages_per_hour == 10
+
+
+def test_a_suppressed_record_is_settled_for_every_later_delivery() -> None:
+    now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    record = new_notification(
+        customer_id="cust-1",
+        event_id="evt-1",
+        event_type="order.created",
+        contact=Contact(phone="+15555550100"),
+        message=order_confirmed("ord-1", Decimal("1.00"), "USD"),
+        now=now,
+    ).model_copy(update={"status": NotificationStatus.SUPPRESSED})
+
+    for policy in DeliveryPolicy:
+        assert claim_outcome(record, now + timedelta(hours=1), policy) is ClaimOutcome.ALREADY_SUPPRESSED
+
+
+# The handlers.
+
+
+async def test_messages_past_the_cap_are_suppressed_not_sent_and_not_raised(harness: Any) -> None:
+    capped(harness, 3)
+    customers = [f"cust-{index}" for index in range(5)]  # five customers, one phone number
+
+    for customer in customers:
+        await handle_order_created(order_created(harness, customer, PHONE), harness.deps)
+
+    assert len(harness.sms.attempts) == 3
+    assert await statuses(harness, *customers) == [NotificationStatus.SENT] * 3 + [NotificationStatus.SUPPRESSED] * 2
+    [suppressed] = await harness.notifications.list_for_customer("cust-4")
+    assert suppressed.error == "destination_cap: 3 messages to this destination this hour already"
+    assert suppressed.sent_at is None and suppressed.provider_message_id is None
+    assert harness.metrics.suppressions == [TemplateName.ORDER_CONFIRMED] * 2
+
+
+async def test_the_next_hour_sends_again(harness: Any) -> None:
+    capped(harness, 1)
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    harness.clock.advance(60)
+    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
+    harness.clock.now = datetime(2026, 1, 15, 10, tzinfo=UTC)  # the clock's next hour (it starts at 09:30)
+    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+
+    assert await statuses(harness, "cust-1", "cust-2", "cust-3") == [
+        NotificationStatus.SENT,
+        NotificationStatus.SUPPRESSED,
+        NotificationStatus.SENT,
+    ]
+
+
+async def test_other_destinations_are_not_capped(harness: Any) -> None:
+    capped(harness, 1)
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    await handle_order_created(order_created(harness, "cust-1", {"phone": "+15555550199"}), harness.deps)
+    await handle_order_created(order_created(harness, "cust-2", {"email": "jane@example.com"}), harness.deps)
+
+    assert len(harness.sms.attempts) == 2 and len(harness.email.attempts) == 1
+
+
+async def test_variants_of_one_address_share_its_cap(harness: Any) -> None:
+    capped(harness, 2)
+    for customer, email in [("c-1", "jane@example.com"), ("c-2", "Jane+a@example.com"), ("c-3", "JANE+b@EXAMPLE.com")]:
+        await handle_order_created(order_created(harness, customer, {"email": email}), harness.deps)
+
+    assert len(harness.email.attempts) == 2
+    assert await statuses(harness, "c-3") == [NotificationStatus.SUPPRESSED]
+
+
+async def test_a_redelivered_event_is_not_counted_twice(harness: Any) -> None:
+    capped(harness, 2)
+    first = order_created(harness, "cust-1", PHONE)
+    for _ in range(3):
+        await handle_order_created(first, harness.deps)
+    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
+
+    assert len(harness.sms.attempts) == 2
+    assert await statuses(harness, "cust-1", "cust-2") == [NotificationStatus.SENT] * 2
+
+
+async def test_a_retry_after_a_failed_send_is_not_counted_twice(harness: Any) -> None:
+    capped(harness, 2)
+    first = order_created(harness, "cust-1", PHONE)
+    harness.sms.failures = 1
+    with pytest.raises(SendRejected):
+        await handle_order_created(first, harness.deps)
+
+    await handle_order_created(first, harness.deps)  # the redelivery sends it
+    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
+    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+
+    assert await statuses(harness, "cust-1", "cust-2", "cust-3") == [
+        NotificationStatus.SENT,
+        NotificationStatus.SENT,
+        NotificationStatus.SUPPRESSED,
+    ]
+
+
+async def test_a_suppressed_event_redelivered_stays_suppressed_and_is_counted_once(harness: Any) -> None:
+    capped(harness, 1)
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    suppressed = order_created(harness, "cust-2", PHONE)
+    await handle_order_created(suppressed, harness.deps)
+    harness.clock.now = datetime(2026, 1, 15, 10, tzinfo=UTC)  # even in an hour with room
+
+    await handle_order_created(suppressed, harness.deps)
+
+    assert len(harness.sms.attempts) == 1
+    assert await statuses(harness, "cust-2") == [NotificationStatus.SUPPRESSED]
+    assert harness.metrics.suppressions == [TemplateName.ORDER_CONFIRMED]
+    assert all(len(ids) <= 1 for ids in harness.destinations.counted.values())
+
+
+async def test_payment_failed_messages_count_against_the_same_cap(harness: Any) -> None:
+    capped(harness, 1)
+    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+
+    await handle_payment_failed(payment_failed("cust-1"), harness.deps)
+
+    records = await harness.notifications.list_for_customer("cust-1")
+    assert {record.template: record.status for record in records} == {
+        TemplateName.ORDER_CONFIRMED: NotificationStatus.SENT,
+        TemplateName.PAYMENT_FAILED: NotificationStatus.SUPPRESSED,
+    }
+    assert harness.metrics.suppressions == [TemplateName.PAYMENT_FAILED]
+
+
+async def test_a_counter_that_cannot_be_reached_sends_nothing_and_the_redelivery_does(harness: Any) -> None:
+    envelope = order_created(harness, "cust-1", PHONE)
+    harness.destinations.unavailable = True
+
+    with pytest.raises(ConnectionError):
+        await handle_order_created(envelope, harness.deps)
+
+    assert harness.sms.attempts == []
+    [unsent] = await harness.notifications.list_for_customer("cust-1")
+    assert unsent.status is NotificationStatus.FAILED and unsent.error == "not sent: ConnectionError"
+    harness.destinations.unavailable = False
+    harness.clock.advance(timedelta(minutes=1).total_seconds())
+    await handle_order_created(envelope, harness.deps)
+    assert len(harness.sms.attempts) == 1
+    assert await statuses(harness, "cust-1") == [NotificationStatus.SENT]

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ class AgentStandIn:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # time.monotonic() of each request's arrival
         self.status = 200
         self.uri = ""
 
@@ -22,6 +24,7 @@ class AgentStandIn:
         headers = dict(line.lower().split(": ", 1) for line in head.split("\r\n")[1:] if ": " in line)
         payload = await reader.readexactly(int(headers.get("content-length", "0")))
         self.calls.append((method, path, json.loads(payload or b"{}")))
+        self.call_times.append(time.monotonic())
         reply = b"{}"
         writer.write(
             f"HTTP/1.1 {self.status} X\r\nContent-Type: application/json\r\nContent-Length: {len(reply)}\r\n"

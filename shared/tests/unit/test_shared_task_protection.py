@@ -25,22 +25,26 @@ async def test_busy_protects_and_idle_releases_after_the_idle_period(ecs_agent: 
     await protection.busy()
     assert stand_in.calls == [("PUT", "/task-protection/v1/state", PROTECT)] and protection.protected
     await protection.busy()  # already protected for long enough: no call
+    idle_at = time.monotonic()
     protection.idle()
-    await asyncio.sleep(0.05)
-    assert stand_in.bodies == [PROTECT], "not released before the idle period"
-    await asyncio.sleep(0.3)
+    release = protection._release_task  # the release it scheduled; awaited, with a bound, instead of slept for
+    assert release is not None
+    await asyncio.wait_for(release, timeout=10)
     assert stand_in.bodies == [PROTECT, RELEASE], "released after the idle period"
+    # Measured, not slept for: a slow machine may release late, never early.
+    assert stand_in.call_times[1] - idle_at >= 0.2, "not released before the idle period"
     assert not protection.protected
 
 
 async def test_work_within_the_idle_period_keeps_the_protection_without_flapping(ecs_agent: "AgentStandIn") -> None:
     stand_in, uri = ecs_agent, ecs_agent.uri
-    protection = TaskProtection(uri, idle_release_seconds=0.2)
+    # A whole second of idle period: the work 0.1 s later falls within it even on a busy machine.
+    protection = TaskProtection(uri, idle_release_seconds=1.0)
     await protection.busy()
     protection.idle()
     await asyncio.sleep(0.1)
     await protection.busy()
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(1.5)  # past the idle period: the cancelled release must not have happened
     assert stand_in.bodies == [PROTECT]
     await protection.close()
     assert stand_in.bodies == [PROTECT, RELEASE]

@@ -4,7 +4,8 @@ are read as each customer, with the customer's token (customer -> token in `toke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,15 @@ __all__ = [
 CONSUMER_QUEUES = ("loyalty-order-events", "notifications-events", "order-payment-outcomes")
 OUTBOX_TABLES = ("order-outbox", "payment-outbox", "loyalty-outbox")
 _DESERIALIZER = TypeDeserializer()
+# Per-customer API reads run this many at a time: 2,000 customers one after another took over 15 minutes.
+READERS = 8
+
+
+def _per_customer[T](customers: Iterable[str], read: Callable[[str], T]) -> dict[str, T]:
+    """`read(customer)` for every customer, READERS at a time (httpx.Client is safe to share between threads)."""
+    ordered = list(customers)
+    with ThreadPoolExecutor(READERS) as pool:
+        return dict(zip(ordered, pool.map(read, ordered), strict=True))
 
 
 def _scan(dynamodb: DynamoDBClient, table: str, attributes: Iterable[str]) -> list[dict[str, Any]]:
@@ -120,40 +130,43 @@ def charges(client: httpx.Client, provider_url: str) -> list[dict[str, Any]]:
 
 def loyalty_points(client: httpx.Client, loyalty_url: str, tokens: Mapping[str, str]) -> dict[str, int]:
     """Each customer's balance as loyalty's API shows it to them (0 for a customer it does not know)."""
-    points = {}
-    for customer, token in tokens.items():
-        response = client.get(f"{loyalty_url}/customers/{customer}/loyalty", headers=bearer(token))
+
+    def balance(customer: str) -> int:
+        response = client.get(f"{loyalty_url}/customers/{customer}/loyalty", headers=bearer(tokens[customer]))
         if response.status_code == 404:
-            points[customer] = 0
-            continue
+            return 0
         response.raise_for_status()
-        points[customer] = int(response.json()["points_balance"])
-    return points
+        return int(response.json()["points_balance"])
+
+    return _per_customer(tokens, balance)
 
 
 def partner_points(client: httpx.Client, partner_url: str, customers: Iterable[str]) -> dict[str, int]:
     """Each customer's points as the partner was told: its credits less its reversals."""
-    points = {}
-    for customer in customers:
-        told = 0
+
+    def told(customer: str) -> int:
+        points = 0
         for kind, sign in (("credits", 1), ("reversals", -1)):
             response = client.get(f"{partner_url}/v1/{kind}", params={"customer_id": customer})
             response.raise_for_status()
-            told += sign * sum(int(entry["points"]) for entry in response.json()[kind])
-        points[customer] = told
-    return points
+            points += sign * sum(int(entry["points"]) for entry in response.json()[kind])
+        return points
+
+    return _per_customer(customers, told)
 
 
 def notifications(client: httpx.Client, notifications_url: str, tokens: Mapping[str, str]) -> list[NotificationRow]:
-    rows: list[NotificationRow] = []
-    for customer, token in tokens.items():
-        response = client.get(f"{notifications_url}/customers/{customer}/notifications", headers=bearer(token))
+    def history(customer: str) -> list[NotificationRow]:
+        response = client.get(
+            f"{notifications_url}/customers/{customer}/notifications", headers=bearer(tokens[customer])
+        )
         response.raise_for_status()
-        rows.extend(
+        return [
             NotificationRow(customer, str(n["event_id"]), str(n["template"]), str(n["status"]), str(n["message"]))
             for n in response.json()["notifications"]
-        )
-    return rows
+        ]
+
+    return [row for rows in _per_customer(tokens, history).values() for row in rows]
 
 
 def sent_messages(client: httpx.Client, localstack_url: str, region: str) -> list[SentMessage]:

@@ -32,6 +32,10 @@ class BusEvent:
     source: str
     detail: str  # the envelope as EventBridge carried it, to put it on the bus again unchanged
     seen_at: float  # time.monotonic() when the capture queue gave it to us
+    # time.monotonic() when EventBridge put it on the capture queue (its SentTimestamp): the moment of its delivery
+    # to every target, payment's API destination included. Under load the capture is read late, so `seen_at` can
+    # come seconds after a delivery that failed while payment was down.
+    delivered_at: float
 
 
 class EventCapture:
@@ -103,28 +107,38 @@ class EventCapture:
     def _receive(self) -> None:
         while not self._stop.is_set():
             try:
-                response = self._sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2)
+                response = self._sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=2,
+                    MessageSystemAttributeNames=["SentTimestamp"],
+                )
             except Exception:  # the emulator busy or restarting: try again, the messages wait in the queue
                 time.sleep(1)
                 continue
             messages = response.get("Messages", [])
             for message in messages:
-                self._keep(json.loads(message["Body"]))
+                sent = int(message.get("Attributes", {}).get("SentTimestamp", "0")) / 1000
+                self._keep(json.loads(message["Body"]), sent)
             if messages:
                 self._sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
                     Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
                 )
 
-    def _keep(self, body: dict[str, Any]) -> None:
+    def _keep(self, body: dict[str, Any], sent_epoch: float) -> None:
         detail = body["detail"]
+        now = time.monotonic()
+        # Both clocks are this machine's: the epoch age of the message, moved onto the monotonic clock.
+        delivered_at = now - max(0.0, time.time() - sent_epoch) if sent_epoch else now
         event = BusEvent(
             event_id=str(detail["metadata"]["event_id"]),
             event_type=str(body["detail-type"]),
             order_id=str(detail.get("data", {}).get("order_id", "")),
             source=str(body["source"]),
             detail=json.dumps(detail),
-            seen_at=time.monotonic(),
+            seen_at=now,
+            delivered_at=delivered_at,
         )
         with self._lock:
             self.copies += 1

@@ -131,6 +131,6 @@ def _redeliver_lost(
     ]
     for event in lost:
         result.redelivered.append(event.event_id)
-        if not any(start <= event.seen_at <= end for start, end in windows):
+        if not any(start <= event.delivered_at <= end for start, end in windows):
             result.unexplained.append(f"order.created of {event.order_id} never reached payment while it was up")
     capture.replay(lost)

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop restart token batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak fuzz rotate-payment-key test test-unit lint typecheck provision terraform-check
+.PHONY: help sync up start stop restart token trace catalog catalog-check batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak fuzz rotate-payment-key test test-unit lint typecheck provision terraform-check
 ORDERS ?= 10000
 
 help: ## list the targets
@@ -37,6 +37,15 @@ stop: sync ## stop what `make start` started
 
 token: sync ## a token of the running dev issuer on stdout, nothing else (make -s token CUSTOMER=c-123 [EMAIL=..] [PHONE=..])
 	@$(RUN) python -m shop_devtools token --customer "$(CUSTOMER)" $(if $(EMAIL),--email "$(EMAIL)") $(if $(PHONE),--phone "$(PHONE)")
+
+trace: sync ## one order's trace as a waterfall in the terminal, from the spans the running services wrote (make -s trace ORDER=<order_id>)
+	@$(RUN) python -m shop_devtools.trace_view --order "$(ORDER)" $(ARGS)
+
+catalog: sync ## regenerate the event catalog (docs/asyncapi.yaml, docs/events.md) from the contracts and the topology
+	$(RUN) python -m shop_devtools.catalog write $(ARGS)
+
+catalog-check: sync ## fail when the committed event catalog is stale or a published event version changed incompatibly
+	$(RUN) python -m shop_devtools.catalog check
 
 batch: sync ## run one monthly loyalty-tier run and print its summary (ARGS="--as-of 2026-11 --chunk-size 100")
 	$(RUN) python -m shop_devtools batch $(ARGS)
@@ -71,10 +80,11 @@ rotate-payment-key: sync ## new API key for EventBridge -> payment; the old one 
 provision: sync ## apply the topology to the running emulators again (idempotent)
 	$(RUN) python -m shop_devtools provision
 
-lint: sync ## ruff lint and format check, and the import contracts of the architecture (lint-imports)
+lint: sync ## ruff lint and format check, the import contracts of the architecture (lint-imports), the event catalog
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) lint-imports --no-cache
+	$(RUN) python -m shop_devtools.catalog check
 
 typecheck: sync ## strict mypy over every package, AWS clients typed by the types-aiobotocore / boto3-stubs packages
 	$(RUN) mypy shared/src devtools/src services/*/src

@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import RUN_DIR
+from .paths import RUN_DIR, TRACES_DIR
 from .processes import SIGNALS, ProcessSlot
 
-__all__ = ["ACTIONS", "ControlInbox", "ControlRequest", "control_dir", "main", "perform", "run_dir"]
+__all__ = ["ACTIONS", "ControlInbox", "ControlRequest", "control_dir", "main", "perform", "run_dir", "traces_dir"]
 
 ACTIONS = ("restart", "stop", "kill", "start")
 
@@ -28,6 +28,11 @@ ACTIONS = ("restart", "stop", "kill", "start")
 def run_dir() -> Path:
     """Where the supervisor keeps its state; SHOP_RUN_DIR moves it (tests run a second supervisor)."""
     return Path(os.environ.get("SHOP_RUN_DIR") or RUN_DIR)
+
+
+def traces_dir() -> Path:
+    """Where the services of `make up`/`make start` write their spans (beside the run state when it is moved)."""
+    return TRACES_DIR if run_dir() == RUN_DIR else run_dir() / "traces"
 
 
 def control_dir() -> Path:

@@ -30,6 +30,7 @@ __all__ = [
     "process_environment",
     "service_env",
     "start_service",
+    "tracing_env",
     "wait_until_ready",
 ]
 
@@ -91,6 +92,20 @@ SIMULATORS: dict[str, ServiceSpec] = {spec.name: spec for spec in (DEV_ISSUER, P
 LOCAL_SQS_WAIT_SECONDS = 5
 
 
+# Spans of the local runtime: OTLP JSON lines, one file per process, read by `make trace`. Exported every half
+# second, so an order's trace is complete on disk about a second after the order settled.
+LOCAL_SPAN_EXPORT_DELAY_MS = 500
+
+
+def tracing_env(traces_file: Path) -> dict[str, str]:
+    """Defaults of the local runtime; a caller's own OTEL_* variables win (e.g. OTLP to a Jaeger of theirs)."""
+    return {
+        "OTEL_TRACES_EXPORTER": "file",
+        "TRACES_FILE": str(traces_file),
+        "OTEL_BSP_SCHEDULE_DELAY": str(LOCAL_SPAN_EXPORT_DELAY_MS),
+    }
+
+
 def configured_port(spec: ServiceSpec) -> int:
     return int(os.environ.get(spec.port_variable, spec.default_port))
 
@@ -134,6 +149,7 @@ def process_environment(
     extra: dict[str, str] | None = None,
     *,
     caller_env: Mapping[str, str] | None = None,
+    traces_file: Path | None = None,
 ) -> ProcessEnvironment:
     """Everything a process is given: AWS endpoints, its resources, its port, its peers.
 
@@ -141,13 +157,20 @@ def process_environment(
     process's settings prefix (`spec.env_prefix`) is passed on, so the documented knobs work outside the
     tests; only ports, endpoints and provisioned resources are computed here and win over the caller.
     Without it the environment is built from scratch (the tests' processes stay hermetic).
+    With `traces_file` the process writes its spans there, unless the caller's OTEL_* variables say otherwise.
     """
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
     env.update(aws_env)
     env["PYTHONUNBUFFERED"] = "1"
     # A default of the local runtime, not an endpoint: the caller may change it like any knob.
     env[f"{spec.env_prefix}SQS_WAIT_SECONDS"] = str(LOCAL_SQS_WAIT_SECONDS)  # read by the services that poll SQS
-    passed = {name: value for name, value in (caller_env or {}).items() if name.startswith(spec.env_prefix)}
+    if traces_file is not None:
+        env.update(tracing_env(traces_file))
+    passed = {
+        name: value
+        for name, value in (caller_env or {}).items()
+        if name.startswith(spec.env_prefix) or name.startswith("OTEL_")
+    }
     env.update(passed)
     computed: dict[str, str] = {}
     if deployed is not None and spec.name in deployed.topology.services:
@@ -172,9 +195,11 @@ def service_env(
     deployed: DeployedTopology | None,
     ports: dict[str, int],
     extra: dict[str, str] | None = None,
+    *,
+    traces_file: Path | None = None,
 ) -> dict[str, str]:
     """The hermetic environment of a process (tests, benchmarks): nothing from the caller's shell."""
-    return process_environment(spec, port, aws_env, deployed, ports, extra).env
+    return process_environment(spec, port, aws_env, deployed, ports, extra, traces_file=traces_file).env
 
 
 def start_service(

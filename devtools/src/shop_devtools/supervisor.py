@@ -27,7 +27,7 @@ from typing import IO
 import boto3
 from shop_shared.topology import DeployedTopology, load_topology
 
-from .control import ControlInbox, control_dir, perform, run_dir
+from .control import ControlInbox, control_dir, perform, run_dir, traces_dir
 from .emulators import EmulatorEndpoints
 from .paths import LOCAL_DIR, RUN_DIR
 from .processes import ManagedProcess, ProcessSlot, stop_all
@@ -44,7 +44,7 @@ from .services import (
     wait_until_ready,
 )
 
-__all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "run_system", "start_configured"]
+__all__ = ["LOCAL_PREFIX", "READY_FILE", "SUPERVISOR_STATE", "TRACES_DIR", "run_system", "start_configured"]
 
 LOCAL_PREFIX = "shop-"
 # SHOP_RUN_DIR moves the run state and the logs (a test runs a supervisor of its own beside `make start`).
@@ -52,7 +52,14 @@ RUN_STATE_DIR = run_dir()
 READY_FILE = RUN_STATE_DIR / "ready.json"
 SUPERVISOR_STATE = RUN_STATE_DIR / "processes.json"
 LOG_DIR = LOCAL_DIR / "logs" if RUN_STATE_DIR == RUN_DIR else RUN_STATE_DIR / "logs"
+# Each service's spans (OTLP JSON lines), read by `make trace`; a new run starts them afresh, like the emulators.
+TRACES_DIR = traces_dir()
 READY_TIMEOUT = 60.0
+
+
+def traces_file_of(name: str) -> Path | None:
+    """Where a process of `make up` writes its spans: the services trace, the stand-ins do not."""
+    return TRACES_DIR / f"{name}.jsonl" if name in SERVICES else None
 
 
 def run_system() -> int:
@@ -68,6 +75,9 @@ def run_system() -> int:
     RUN_STATE_DIR.mkdir(parents=True, exist_ok=True)
     READY_FILE.unlink(missing_ok=True)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    TRACES_DIR.mkdir(parents=True, exist_ok=True)
+    for old in TRACES_DIR.glob("*.jsonl"):  # the last run's spans name orders this run's emulators never saw
+        old.unlink()
     inbox = ControlInbox(control_dir())
     started: list[ManagedProcess] = []  # the emulators
     slots: dict[str, ProcessSlot] = {}  # the stand-ins and the services, each restartable on request
@@ -138,7 +148,9 @@ def start_configured(
 
     Returns the process and the knobs it was given (secret-looking values masked).
     """
-    built = process_environment(spec, ports[spec.name], aws_env, deployed, ports, caller_env=caller_env)
+    built = process_environment(
+        spec, ports[spec.name], aws_env, deployed, ports, caller_env=caller_env, traces_file=traces_file_of(spec.name)
+    )
     for line in built.report():
         _say(f"{spec.name}: {line}")
     process = start_service(spec, built.env, log_file=log_dir / f"{spec.name}.log", echo=echo)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 from pydantic_settings import BaseSettings
@@ -17,6 +18,7 @@ from shop_devtools.services import (
     service_env,
 )
 from shop_devtools.supervisor import LOCAL_PREFIX
+from shop_shared.settings import ServiceSettings
 from shop_shared.topology import DeployedTopology, load_topology
 
 SPECS = {**SERVICES, **SIMULATORS}
@@ -180,3 +182,27 @@ def test_test_processes_never_pick_up_the_developers_shell(monkeypatch: pytest.M
 
     assert "ORDER_MAX_BODY_BYTES" not in order and "PROVIDER_SIM_ERROR_RATE" not in provider
     assert "ORDER_MAX_BODY_BYTES" not in default.env and default.passed == {}
+
+
+def test_make_up_services_write_their_spans_to_a_file_unless_the_caller_sends_them_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_EXPORTER", raising=False)
+    spans = tmp_path / "order.jsonl"
+    spec = SPECS["order"]
+    local = process_environment(spec, PORTS["order"], AWS_ENV, deployed(), PORTS, caller_env={}, traces_file=spans)
+    theirs = process_environment(
+        spec,
+        PORTS["order"],
+        AWS_ENV,
+        deployed(),
+        PORTS,
+        caller_env={"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"},
+        traces_file=spans,
+    )
+
+    assert local.env["OTEL_TRACES_EXPORTER"] == "file" and local.env["TRACES_FILE"] == str(spans)
+    assert ServiceSettings(port=1).traces_exporter == "none"  # a service outside the local runtime records nothing
+    assert theirs.env["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert theirs.env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
+    assert "OTEL_TRACES_EXPORTER" not in service_env(spec, PORTS["order"], AWS_ENV, deployed(), PORTS)

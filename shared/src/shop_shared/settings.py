@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +21,15 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=25.0, description="Time background work gets to finish on SIGTERM (ECS stopTimeout is 30 s)."
     )
+    # Tracing (shop_shared.observability.tracing). The sampler and the OTLP endpoint are OpenTelemetry's own
+    # standard variables (OTEL_TRACES_SAMPLER, OTEL_EXPORTER_OTLP_ENDPOINT, ...), read by the SDK itself.
+    traces_exporter: Literal["otlp", "file", "none"] = Field(
+        default="none",
+        validation_alias="OTEL_TRACES_EXPORTER",
+        description="otlp: to OTEL_EXPORTER_OTLP_ENDPOINT (ADOT on ECS, Jaeger in compose); file: OTLP JSON lines "
+        "to TRACES_FILE (the local runtime, read by `make trace`); none: nothing recorded, contexts still pass on.",
+    )
+    traces_file: Path | None = Field(default=None, validation_alias="TRACES_FILE")
 
 
 class QueueConsumerSettings(ServiceSettings):

@@ -168,10 +168,13 @@ async def test_openapi_documents_both_health_answers() -> None:
     assert unhealthy["properties"]["stopped_loops"]["description"]
 
 
-def test_serve_configures_logging_then_runs_uvicorn_without_its_log_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_sets_up_logging_and_tracing_runs_uvicorn_then_flushes_the_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, Any]] = []
     app = FastAPI()
     monkeypatch.setattr(service_app_module, "configure_logging", lambda *args: calls.append(("logging", args)))
+    monkeypatch.setattr(service_app_module, "configure_tracing", lambda *args: calls.append(("tracing", args)))
+    monkeypatch.setattr(service_app_module, "instrument_http_clients", lambda: calls.append(("httpx", ())))
+    monkeypatch.setattr(service_app_module, "shutdown_tracing", lambda: calls.append(("spans flushed", ())))
     monkeypatch.setattr(
         service_app_module.uvicorn, "run", lambda served, **options: calls.append(("uvicorn", (served, options)))
     )
@@ -180,5 +183,8 @@ def test_serve_configures_logging_then_runs_uvicorn_without_its_log_config(monke
 
     assert calls == [
         ("logging", ("test-service", "INFO")),
+        ("tracing", ("test-service", "none", None)),
+        ("httpx", ()),
         ("uvicorn", (app, {"host": "127.0.0.1", "port": 8080, "log_config": None})),
+        ("spans flushed", ()),
     ]

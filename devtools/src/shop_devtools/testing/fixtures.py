@@ -106,11 +106,18 @@ def deployed_topology(local_aws: LocalAws, service_ports: dict[str, int], topolo
 
 
 @pytest.fixture(scope="module")
+def traces_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the module's service processes write their spans (one OTLP JSON lines file per process)."""
+    return tmp_path_factory.mktemp("service-traces")
+
+
+@pytest.fixture(scope="module")
 def start_service_process(
     local_aws: LocalAws,
     deployed_topology: DeployedTopology,
     service_ports: dict[str, int],
     tmp_path_factory: pytest.TempPathFactory,
+    traces_dir: Path,
 ) -> Iterator[StartService]:
     """Start a real service process (`start_service_process("payment", extra_env={...})`), healthy on return.
 
@@ -133,7 +140,11 @@ def start_service_process(
             return running[key]
         if any(other[1] == port and process.running() for other, process in running.items()):
             raise RuntimeError(f"port {port} already serves {name} with another configuration; pass port=")
-        env = service_env(spec, port, local_aws.env, deployed_topology, service_ports, extra_env)
+        # Every service process traces as under `make up`: its spans go to the module's traces_dir.
+        traces_file = traces_dir / f"{name}-{port}-{len(running)}.jsonl" if name in SERVICES else None
+        env = service_env(
+            spec, port, local_aws.env, deployed_topology, service_ports, extra_env, traces_file=traces_file
+        )
         process = start_service(spec, env, log_file=Path(logs) / f"{name}-{port}-{len(running)}.log")
         running[key] = process
         try:

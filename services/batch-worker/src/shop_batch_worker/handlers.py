@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from shop_loyalty.tiers import AccountRepository, ConcurrentUpdate, UnitOfWork
 from shop_loyalty.tiers.rules import LoyaltyAccount, TierChange
 from shop_shared.composition import Clock
+from shop_shared.observability.tracing import annotate, current_traceparent
 from shop_shared.outbox.unit_of_work import TransactionCancelled
 
 from shop_batch_worker.domain import (
@@ -41,12 +42,22 @@ PHASES = ("read", "compute", "write", "publish")
 async def plan_chunks(task: PlanChunksTask, *, accounts: AccountRepository, default_chunk_size: int) -> RunPlan:
     request = RunRequest.model_validate(task.request)
     estimate = await accounts.count()
-    plan = plan_run(request, task.started_at, estimate, default_chunk_size)
+    plan = plan_run(request, task.started_at, estimate, default_chunk_size).model_copy(
+        update={"traceparent": current_traceparent()}
+    )
+    annotate(
+        {
+            "shop.tier_run_id": task.run_id or "",
+            "shop.tier_run.as_of": plan.as_of,
+            "shop.tier_run.chunks": len(plan.chunks),
+        }
+    )
     logger.info("run planned", extra={"as_of": plan.as_of, "chunks": len(plan.chunks), "customers": estimate})
     return plan
 
 
 async def summarise_run(task: SummariseRunTask, *, clock: Clock) -> RunSummary:
+    annotate({"shop.tier_run_id": task.run_id or "", "shop.tier_run.as_of": task.as_of})
     summary = summarise(task.as_of, task.started_at, clock(), task.chunk_results)
     logger.info("run summarised", extra=summary.model_dump(exclude={"failed_chunks"}))
     return summary
@@ -80,6 +91,7 @@ async def recompute_tiers(
     An account already qualified for `as_of` (by an earlier attempt of this chunk) is counted with the
     change it recorded and written again never, so a retried chunk reports the same and emits nothing new.
     """
+    annotate({"shop.tier_run_id": task.run_id, "shop.tier_run.segment": task.segment})
     timer = _PhaseTimer()
     tally = ChangeTally()
     to_save: list[tuple[LoyaltyAccount, TierChange]] = []
@@ -183,7 +195,9 @@ async def _save_change(
     """
     for attempt in range(1, SAVE_MAX_ATTEMPTS + 1):
         try:
-            await unit_of_work.commit([accounts.save_change(account)], [tier_changed_envelope(change, task.run_id)])
+            await unit_of_work.commit(
+                [accounts.save_change(account)], [tier_changed_envelope(change, task.run_id, current_traceparent())]
+            )
             return change, 1
         except TransactionCancelled as cancelled:
             if not cancelled.lost_a_race:

@@ -18,6 +18,7 @@ def test_empty_table_still_gets_one_segment() -> None:
         "chunk_size": 500,
         "customer_estimate": 0,
         "chunks": [{"segment": 0, "total_segments": 1}],
+        "traceparent": None,  # the plan task sets its span's; the state machine hands it to every chunk
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from shop_shared.clock_windows import ClockWindow
 from shop_shared.composition import Clock, utc_now
 from shop_shared.contracts import EventEnvelope, OrderCreated, OrderCreatedLine, new_envelope
+from shop_shared.observability.tracing import annotate_order, current_traceparent
 
 from .domain import (
     IdempotencyRecord,
@@ -149,8 +150,11 @@ async def _store_new_order(
 ) -> PlacedOrder:
     ciphertext = await contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
     order = Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext=ciphertext, at=now)
+    annotate_order(order.order_id)
     envelope = new_envelope(
-        order_created(order, command.payment_token), correlation_id=correlation_id or order.order_id
+        order_created(order, command.payment_token),
+        correlation_id=correlation_id or order.order_id,
+        traceparent=current_traceparent(),
     )
     response = render(order)
     request_hash = request_fingerprint(command)

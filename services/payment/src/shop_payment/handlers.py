@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shop_shared.contracts import EventEnvelope, IntegrationEvent, OrderCreated, new_envelope
+from shop_shared.observability.tracing import ORDER_ID, current_traceparent, traced
 
 from .domain import (
     UNSETTLED,
@@ -60,7 +61,12 @@ async def accept_order_created(
     if not isinstance(envelope.data, OrderCreated):
         raise UnsupportedEvent(envelope.metadata.event_type)
     metadata = envelope.metadata
-    payment = Payment.accept(envelope.data, event_id=metadata.event_id, correlation_id=metadata.correlation_id)
+    payment = Payment.accept(
+        envelope.data,
+        event_id=metadata.event_id,
+        correlation_id=metadata.correlation_id,
+        traceparent=current_traceparent(),  # the steps run later, maybe elsewhere: they continue this trace
+    )
     log_context = {"payment_id": payment.payment_id, "order_id": payment.order_id, "event_id": str(metadata.event_id)}
     if await repository.add(payment, owner=work.owner, lease_seconds=work.lease_seconds):
         logger.info("payment accepted", extra=log_context)
@@ -100,6 +106,15 @@ class PaymentSteps:
         )
         if payment is None:
             return await self.repository.get(payment_id)
+        attributes: dict[str, str | int] = {
+            ORDER_ID: payment.order_id,
+            "shop.payment_id": payment_id,
+            "shop.payment.attempts": payment.attempts,
+        }
+        with traced(f"payment step {payment.status.value.lower()}", attributes=attributes, parent=payment.traceparent):
+            return await self._next_step(payment, now)
+
+    async def _next_step(self, payment: Payment, now: datetime) -> Payment | None:
         if payment.audit_due:
             return await self._audit_late_charge(payment)
         if payment.status is PaymentStatus.UNKNOWN:
@@ -198,7 +213,11 @@ class PaymentSteps:
         if fact is not None:
             envelopes.append(
                 new_envelope(
-                    fact, correlation_id=payment.correlation_id, causation_id=payment.event_id, event_id=event_id
+                    fact,
+                    correlation_id=payment.correlation_id,
+                    causation_id=payment.event_id,
+                    event_id=event_id,
+                    traceparent=current_traceparent(),
                 )
             )
         if not await self.repository.save(payment, owner=self.work.owner, events=envelopes):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shop_shared.lifecycle import run_unless_stopped, sleep_or_stop
+from shop_shared.observability.tracing import mark_current_span_failed, traced
 
 from .errors import error_name, is_transient, task_is_gone
 from .metrics import ActivityMetrics
@@ -138,12 +139,26 @@ class ActivityWorkerPool:
             logger.exception("task could not be run", extra={"slot": slot})
 
     async def run_task(self, token: str, task_input: dict[str, Any], stop: asyncio.Event | None = None) -> None:
-        """Run one task and report its outcome. When cancelled, it cancels the handler's work before raising."""
+        """Run one task and report its outcome. When cancelled, it cancels the handler's work before raising.
+
+        The task's span continues the trace in the input's `traceparent` when the state machine passes one (the
+        tier run hands the plan's to every chunk, so one execution is one trace); otherwise it starts a trace.
+        """
         name = str(task_input.get("task"))
         handler = self._handlers.get(name)
         if handler is None:
             await self._fail(token, name, "UnknownTask", f"no handler for task {name!r}")
             return
+        traceparent = task_input.get("traceparent")
+        attributes = {"shop.activity.task": name, "shop.activity": self._activity_arn.rsplit(":", 1)[-1]}
+        with traced(
+            f"activity {name}", attributes=attributes, parent=traceparent if isinstance(traceparent, str) else None
+        ):
+            await self._run_traced(token, name, handler, task_input, stop)
+
+    async def _run_traced(
+        self, token: str, name: str, handler: TaskHandler, task_input: dict[str, Any], stop: asyncio.Event | None
+    ) -> None:
         work = asyncio.ensure_future(_invoke(handler, task_input))
         lost = asyncio.Event()
         heartbeat = asyncio.ensure_future(self._heartbeat(token, work, lost))
@@ -184,6 +199,7 @@ class ActivityWorkerPool:
         error = work.exception()
         if error is not None:
             logger.error("task failed", exc_info=error, extra={"task": name})
+            mark_current_span_failed(error)
             await self._fail(token, name, type(error).__name__, _short_cause(error))
             return
         try:

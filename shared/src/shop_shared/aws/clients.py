@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import aioboto3
 from botocore.config import Config
 
+from shop_shared.observability.tracing import instrument_aws_client
+
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_events import EventBridgeClient
@@ -155,6 +157,6 @@ async def open_client(
     pool_size: int = 20,
     max_attempts: int = 5,
 ) -> Any:
-    """Open a client whose lifetime ends with `stack` (the service's lifespan)."""
+    """Open a client whose lifetime ends with `stack` (the service's lifespan); its calls are traced."""
     config = client_config(read_timeout=read_timeout, pool_size=pool_size, max_attempts=max_attempts)
-    return await stack.enter_async_context(session.client(service, config=config))
+    return instrument_aws_client(await stack.enter_async_context(session.client(service, config=config)))

@@ -8,7 +8,11 @@ from typing import Any, ClassVar, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-__all__ = ["EventEnvelope", "EventMetadata", "IntegrationEvent", "new_envelope"]
+__all__ = ["TRACEPARENT_PATTERN", "EventEnvelope", "EventMetadata", "IntegrationEvent", "new_envelope"]
+
+# W3C Trace Context, version 00: version-traceid-parentid-flags, lowercase hex.
+TRACE_ID_PATTERN = r"^[0-9a-f]{32}$"
+TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 
 class IntegrationEvent(BaseModel):
@@ -33,7 +37,17 @@ class EventMetadata(BaseModel):
     source: str = Field(min_length=1, examples=["shop.order"])
     correlation_id: str = Field(min_length=1, description="Shared by every event of one business flow.")
     causation_id: str | None = Field(default=None, description="The event id that caused this one.")
-    trace_id: str | None = None
+    trace_id: str | None = Field(
+        default=None,
+        pattern=TRACE_ID_PATTERN,
+        description="The W3C trace id of the work that produced the event (32 hex digits), for logs and search.",
+    )
+    traceparent: str | None = Field(
+        default=None,
+        pattern=TRACEPARENT_PATTERN,
+        description="W3C trace context of the span that published the event; consumers continue the trace from it.",
+        examples=["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+    )
 
 
 class EventEnvelope[DataT: BaseModel](BaseModel):
@@ -43,6 +57,13 @@ class EventEnvelope[DataT: BaseModel](BaseModel):
 
     metadata: EventMetadata
     data: DataT
+
+    def with_trace(self, traceparent: str | None) -> EventEnvelope[DataT]:
+        """A copy that carries `traceparent` (and its trace id); the same envelope when there is none."""
+        if traceparent is None or traceparent == self.metadata.traceparent:
+            return self
+        metadata = self.metadata.model_copy(update={"traceparent": traceparent, "trace_id": traceparent.split("-")[1]})
+        return self.model_copy(update={"metadata": metadata})
 
     def to_detail(self) -> dict[str, Any]:
         """The JSON-ready form used as the EventBridge `detail`."""
@@ -55,7 +76,7 @@ def new_envelope[EventT: IntegrationEvent](
     correlation_id: str,
     causation_id: str | None = None,
     event_id: uuid.UUID | None = None,
-    trace_id: str | None = None,
+    traceparent: str | None = None,
     occurred_at: datetime | None = None,
 ) -> EventEnvelope[EventT]:
     """Wrap a payload; pass `event_id` when the id must be deterministic (replays, recomputations)."""
@@ -67,7 +88,8 @@ def new_envelope[EventT: IntegrationEvent](
         source=data.source,
         correlation_id=correlation_id,
         causation_id=causation_id,
-        trace_id=trace_id,
+        trace_id=traceparent.split("-")[1] if traceparent else None,
+        traceparent=traceparent,
     )
     # Parametrise with the payload's concrete class: with the bound type, pydantic would serialise
     # `data` as an empty BaseModel and every published event would lose its payload.

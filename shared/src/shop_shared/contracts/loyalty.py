@@ -15,6 +15,8 @@ LoyaltyTier = Literal["BRONZE", "SILVER", "GOLD", "PLATINUM"]
 
 
 class LoyaltyTierChanged(IntegrationEvent):
+    """The monthly tier run moved a customer to another tier; its id is derived from customer and month."""
+
     event_type: ClassVar[str] = "loyalty.tier_changed"
     event_version: ClassVar[int] = 1
     source: ClassVar[str] = LOYALTY_SOURCE

@@ -30,6 +30,8 @@ class _ChargedAmount(IntegrationEvent):
 
 
 class PaymentSucceeded(_ChargedAmount):
+    """The provider charged the order's amount once; the order is paid."""
+
     event_type: ClassVar[str] = "payment.succeeded"
     event_version: ClassVar[int] = 1
     source: ClassVar[str] = PAYMENT_SOURCE

@@ -10,11 +10,17 @@ from typing import Any, Literal
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic import BaseModel, Field
 
 from shop_shared.composition import Bootstrap, Container
 from shop_shared.lifecycle import BackgroundWorkers
-from shop_shared.observability import configure_logging
+from shop_shared.observability import (
+    configure_logging,
+    configure_tracing,
+    instrument_http_clients,
+    shutdown_tracing,
+)
 from shop_shared.settings import ServiceSettings
 
 from .problems import document_problems, install_problem_handlers
@@ -37,7 +43,12 @@ class UnhealthyResponse(BaseModel):
 
 
 def create_service_app[S: ServiceSettings, C: Container](
-    settings: S, *, title: str, build: Bootstrap[S, C], **fastapi_kwargs: Any
+    settings: S,
+    *,
+    title: str,
+    build: Bootstrap[S, C],
+    untraced_paths: tuple[str, ...] = (),
+    **fastapi_kwargs: Any,
 ) -> FastAPI:
     """A FastAPI app whose lifespan builds the service's container and runs its background loops.
 
@@ -45,6 +56,8 @@ def create_service_app[S: ServiceSettings, C: Container](
     is closed after the loops stopped. Routes reach the container through `components`. On shutdown the
     container's `drain` first gets `settings.shutdown_grace_seconds` for work that still needs the loops, then the
     loops get what is left, at least `MIN_LOOP_GRACE_SECONDS`. Every error answers a problem (`problems.py`).
+    Every request gets a SERVER span (continuing an incoming `traceparent`) except `/health` and `untraced_paths`:
+    paths whose handler continues the trace carried in the body instead (payment's `POST /events`).
     """
 
     @asynccontextmanager
@@ -64,6 +77,11 @@ def create_service_app[S: ServiceSettings, C: Container](
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_kwargs)
     install_problem_handlers(app)
     document_problems(app)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls=",".join(f"{path}$" for path in ("/health", *untraced_paths)),
+        exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
+    )
 
     @app.get(
         "/health",
@@ -94,6 +112,12 @@ def components(request: Request) -> Any:
 
 
 def serve[S: ServiceSettings](app_factory: Callable[[S], FastAPI], settings: S, service_name: str) -> None:
-    """Run the service until SIGTERM/SIGINT, which uvicorn turns into the lifespan's shutdown; logs are JSON lines."""
+    """Run the service until SIGTERM/SIGINT, which uvicorn turns into the lifespan's shutdown; logs are JSON lines,
+    spans go where `OTEL_TRACES_EXPORTER` says and are flushed on the way out."""
     configure_logging(service_name, settings.log_level)
-    uvicorn.run(app_factory(settings), host=settings.host, port=settings.port, log_config=None)
+    configure_tracing(service_name, settings.traces_exporter, settings.traces_file)
+    instrument_http_clients()
+    try:
+        uvicorn.run(app_factory(settings), host=settings.host, port=settings.port, log_config=None)
+    finally:
+        shutdown_tracing()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from shop_shared.contracts import EventEnvelope, InvalidEvent
 from shop_shared.observability.metrics import ConsumerMetrics
+from shop_shared.observability.tracing import consuming, mark_current_span_failed
 
 from .eventbridge import envelope_from_sqs_body
 
@@ -33,9 +34,12 @@ REJECTED: Outcome = "rejected"
 
 
 class Dispatcher:
-    def __init__(self, handlers: Mapping[str, EventHandler], metrics: ConsumerMetrics | None = None) -> None:
+    def __init__(
+        self, handlers: Mapping[str, EventHandler], metrics: ConsumerMetrics | None = None, *, queue_name: str = ""
+    ) -> None:
         self._handlers = dict(handlers)
         self._metrics = metrics
+        self._queue_name = queue_name  # for the spans
 
     async def dispatch(self, message: MessageTypeDef) -> Outcome:
         """Parse the envelope, run its handler, log the outcome; a handler's error is an outcome, not raised."""
@@ -51,13 +55,23 @@ class Dispatcher:
         if handler is None:
             logger.error("no handler for event type; left for the DLQ", extra=log_context)
             return REJECTED
-        try:
-            await handler(envelope)
-        except Exception:
-            logger.exception("handler failed; message will be redelivered", extra=log_context)
-            return FAILED
-        logger.info("event handled", extra=log_context)
-        return SUCCEEDED
+        receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount")
+        # The handler's span continues the trace of whoever published the event.
+        with consuming(
+            envelope,
+            system="aws_sqs",
+            destination=self._queue_name,
+            message_id=message_id,
+            receive_count=int(receive_count) if receive_count else None,
+        ):
+            try:
+                await handler(envelope)
+            except Exception as error:
+                logger.exception("handler failed; message will be redelivered", extra=log_context)
+                mark_current_span_failed(error)
+                return FAILED
+            logger.info("event handled", extra=log_context)
+            return SUCCEEDED
 
     async def dispatch_measured(self, message: MessageTypeDef) -> Outcome:
         """`dispatch`, then one metrics line with the outcome and the processing time (when metrics are on)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shop_shared.contracts import EventEnvelope
+from shop_shared.observability.tracing import publishing
 
 if TYPE_CHECKING:
     from types_aiobotocore_events import EventBridgeClient
@@ -43,7 +44,10 @@ def to_put_events_entry(envelope: EventEnvelope[Any], bus_name: str) -> PutEvent
 
 
 class EventBridgePublisher:
-    """`PutEvents` in batches of ten; a failed entry is reported, never silently dropped."""
+    """`PutEvents` in batches of ten; a failed entry is reported, never silently dropped.
+
+    Each event gets a PRODUCER span in the trace it was produced in, and is sent with that span's context.
+    """
 
     def __init__(self, events_client: EventBridgeClient, bus_name: str) -> None:
         self._client = events_client
@@ -53,16 +57,19 @@ class EventBridgePublisher:
         result = PublishResult()
         for start in range(0, len(envelopes), PUT_EVENTS_MAX_ENTRIES):
             batch = envelopes[start : start + PUT_EVENTS_MAX_ENTRIES]
-            response = await self._client.put_events(
-                Entries=[to_put_events_entry(envelope, self._bus_name) for envelope in batch]
-            )
-            # PutEvents answers entry by entry, in request order.
-            for envelope, entry in zip(batch, response["Entries"], strict=True):
-                event_id = envelope.metadata.event_id
-                if "ErrorCode" in entry:
-                    result.failed[event_id] = f"{entry['ErrorCode']}: {entry.get('ErrorMessage', '')}"
-                else:
-                    result.published.append(event_id)
+            with publishing(batch, self._bus_name) as spans:
+                response = await self._client.put_events(
+                    Entries=[to_put_events_entry(envelope, self._bus_name) for envelope in spans.envelopes]
+                )
+                # PutEvents answers entry by entry, in request order.
+                for index, (envelope, entry) in enumerate(zip(batch, response["Entries"], strict=True)):
+                    event_id = envelope.metadata.event_id
+                    if "ErrorCode" in entry:
+                        result.failed[event_id] = f"{entry['ErrorCode']}: {entry.get('ErrorMessage', '')}"
+                        spans.refused(index, entry["ErrorCode"])
+                    else:
+                        result.published.append(event_id)
+                        spans.sent(index)
         if result.failed:
             logger.warning("put_events had failed entries", extra={"failed": len(result.failed)})
         return result

@@ -53,7 +53,7 @@ class SqsEventConsumer:
         self._metrics = options.get("metrics")
         self._backlog_interval = options.get("backlog_interval_seconds", 60.0)
         self._protection = options.get("task_protection") or TaskProtection(agent_uri=None)
-        self._dispatcher = Dispatcher(handlers, self._metrics)
+        self._dispatcher = Dispatcher(handlers, self._metrics, queue_name=queue_url.rsplit("/", 1)[-1])
         self._receipts = PendingReceipts(sqs_client, queue_url)
         settings = PollSettings(
             wait_time_seconds=options.get("wait_time_seconds", 20),

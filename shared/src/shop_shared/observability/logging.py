@@ -6,6 +6,7 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
 
 __all__ = ["configure_logging"]
 
@@ -16,13 +17,23 @@ def _drop_color_message(_: object, __: str, event: structlog.typing.EventDict) -
     return event
 
 
+def _add_trace_context(_: object, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    """The current span's ids on every line, so a log line leads to its trace and back."""
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event["trace_id"] = format(span_context.trace_id, "032x")
+        event["span_id"] = format(span_context.span_id, "016x")
+    return event
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """One JSON object per line, with the service name, level, timestamp and any `extra=` fields."""
+    """One JSON object per line: service name, level, timestamp, trace and span ids, and any `extra=` fields."""
     shared_processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _add_trace_context,
         _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

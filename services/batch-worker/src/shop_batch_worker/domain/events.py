@@ -18,7 +18,9 @@ def tier_changed_event_id(customer_id: str, as_of: str) -> uuid.UUID:
     return uuid.uuid5(TIER_CHANGED_NAMESPACE, f"{customer_id}:{as_of}")
 
 
-def tier_changed_envelope(change: TierChange, run_id: str) -> EventEnvelope[LoyaltyTierChanged]:
+def tier_changed_envelope(
+    change: TierChange, run_id: str, traceparent: str | None = None
+) -> EventEnvelope[LoyaltyTierChanged]:
     payload = LoyaltyTierChanged(
         customer_id=change.customer_id,
         previous_tier=change.previous_tier,
@@ -27,5 +29,8 @@ def tier_changed_envelope(change: TierChange, run_id: str) -> EventEnvelope[Loya
         as_of=change.as_of,
     )
     return new_envelope(
-        payload, correlation_id=run_id, event_id=tier_changed_event_id(change.customer_id, change.as_of)
+        payload,
+        correlation_id=run_id,
+        event_id=tier_changed_event_id(change.customer_id, change.as_of),
+        traceparent=traceparent,
     )

@@ -40,6 +40,8 @@ class RunPlan(BaseModel):
     chunk_size: int
     customer_estimate: int
     chunks: list[Chunk]
+    # The plan task's trace; the state machine hands it to every chunk and the summary: one run, one trace.
+    traceparent: str | None = None
 
 
 def plan_run(request: RunRequest, started_at: datetime, customer_estimate: int, default_chunk_size: int) -> RunPlan:

@@ -6,6 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from shop_loyalty.tiers.rules import Month
+from shop_shared.contracts.envelope import TRACEPARENT_PATTERN
 
 from .planning import MAX_SEGMENTS
 
@@ -18,6 +19,7 @@ class PlanChunksTask(BaseModel):
     task: Literal["plan_chunks"]
     request: dict[str, Any] = Field(description="The execution input, validated as a RunRequest.")
     started_at: AwareDatetime
+    run_id: str | None = Field(default=None, min_length=1, description="The execution name (for the trace).")
 
 
 class RecomputeTiersTask(BaseModel):
@@ -28,6 +30,7 @@ class RecomputeTiersTask(BaseModel):
     total_segments: int = Field(ge=1, le=MAX_SEGMENTS)
     as_of: Month
     run_id: str = Field(min_length=1, description="The execution name: the correlation id of the tier events.")
+    traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN, description="The run's trace.")
 
     @model_validator(mode="after")
     def _segment_in_range(self) -> Self:
@@ -40,6 +43,8 @@ class SummariseRunTask(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     task: Literal["summarise_run"]
+    run_id: str | None = Field(default=None, min_length=1, description="The execution name (for the trace).")
     as_of: Month
     started_at: AwareDatetime
     chunk_results: list[dict[str, Any]]
+    traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN, description="The run's trace.")

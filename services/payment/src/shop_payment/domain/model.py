@@ -152,10 +152,18 @@ class Payment(BaseModel):
     unknown_since: AwareDatetime | None = None
     due_at: AwareDatetime | None = None
     refund_reference: str | None = None
+    # W3C trace context of the acceptance: each later step (maybe in another task) continues that trace.
+    traceparent: str | None = None
 
     @classmethod
     def accept(
-        cls, order: OrderCreated, *, event_id: uuid.UUID, correlation_id: str, now: datetime | None = None
+        cls,
+        order: OrderCreated,
+        *,
+        event_id: uuid.UUID,
+        correlation_id: str,
+        traceparent: str | None = None,
+        now: datetime | None = None,
     ) -> Payment:
         """The optimistic acceptance of one order.created: durable, not yet charged, due now."""
         accepted_at = now or datetime.now(UTC)
@@ -169,6 +177,7 @@ class Payment(BaseModel):
             status=PaymentStatus.PENDING,
             event_id=str(event_id),
             correlation_id=correlation_id,
+            traceparent=traceparent,
             created_at=accepted_at,
             due_at=accepted_at,
         )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind
 from shop_shared.composition import Bootstrap
 from shop_shared.contracts import InvalidEvent, OrderCreated, UnknownEventType
 from shop_shared.http import (
@@ -20,6 +21,7 @@ from shop_shared.http import (
     refine_openapi,
 )
 from shop_shared.messaging import envelope_from_eventbridge_event
+from shop_shared.observability.tracing import consuming
 
 from shop_payment import handlers
 from shop_payment.bootstrap import PaymentContainer, bootstrap
@@ -32,6 +34,7 @@ __all__ = ["create_app"]
 logger = logging.getLogger(__name__)
 
 API_KEY_SCHEME = "eventBridgeApiKey"
+API_DESTINATION = "payment-events"  # the topology's API destination that pushes order.created here
 
 _UNAVAILABLE = "A dependency (DynamoDB) is unavailable; retry after `Retry-After` seconds."
 # Every error answers a problem (application/problem+json) with its `code`; see shop_shared.http.problems.
@@ -90,10 +93,18 @@ async def receive_event(request: Request, services: Services, settings: Settings
         raise ApiError(422, "invalid_event", str(error)) from error
     if envelope.metadata.event_type != OrderCreated.event_type:
         raise ApiError(422, "unsupported_event_type", f"Unsupported event type: {envelope.metadata.event_type}")
-    accepted = await handlers.accept_order_created(envelope, services.repository, services.work)
-    # A new payment is leased to this worker, which charges it now. For a redelivery the claim decides: a step
-    # runs only if one is due and no other worker's lease runs.
-    services.processor.submit(accepted.payment.payment_id)
+    # The request's span continues the order's trace from the event (EventBridge sends no traceparent header).
+    with consuming(
+        envelope,
+        system="aws_eventbridge",
+        destination=API_DESTINATION,
+        message_id=str(event.get("id", "")) or None,
+        kind=SpanKind.SERVER,
+    ):
+        accepted = await handlers.accept_order_created(envelope, services.repository, services.work)
+        # A new payment is leased to this worker, which charges it now. For a redelivery the claim decides: a step
+        # runs only if one is due and no other worker's lease runs.
+        services.processor.submit(accepted.payment.payment_id)
     return JSONResponse(status_code=202, content=AcceptedResponse(payment_id=accepted.payment.payment_id).model_dump())
 
 
@@ -110,7 +121,9 @@ def create_app(
 ) -> FastAPI:
     """`build` wires the dependencies; tests pass one that returns fakes. Its container's background loops
     (outbox relay, due-work sweep) run with the app, and its `drain` lets payments in flight finish first."""
-    app = create_service_app(settings, title="Payment service", version="1.0.0", build=build)
+    app = create_service_app(
+        settings, title="Payment service", version="1.0.0", build=build, untraced_paths=("/events",)
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_event_bytes)
     app.state.settings = settings
     app.include_router(router)

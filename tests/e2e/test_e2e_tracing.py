@@ -18,6 +18,7 @@ import httpx
 import pytest
 from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import wait_until
+from shop_devtools.testing.orders import one_line_order
 from shop_devtools.trace_view import Span, scan_directory
 
 pytestmark = pytest.mark.e2e
@@ -36,14 +37,7 @@ async def urls(start_service_process, service_ports: dict[str, int]) -> AsyncIte
 
 async def settled_order(urls: dict[str, str], client: httpx.AsyncClient, customer: str) -> str:
     """Place an order and wait until it is PAID, credited and confirmed."""
-    body = {
-        "customer_id": customer,
-        "currency": "USD",
-        "items": [{"sku": "SKU-1", "quantity": 1, "unit_price": "42.00"}],
-        "payment_token": "tok_success",
-        "contact": {"phone": PHONE},
-    }
-    created = await client.post(f"{urls['order']}/orders", json=body)
+    created = await client.post(f"{urls['order']}/orders", json=one_line_order(customer, phone=PHONE))
     assert created.status_code == 201, created.text
     order_id: str = created.json()["order_id"]
 

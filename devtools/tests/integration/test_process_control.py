@@ -24,6 +24,7 @@ from shop_devtools.dev_issuer import bearer
 from shop_devtools.processes import stop_process_group
 from shop_devtools.runtime import free_port
 from shop_devtools.services import SERVICES, SIMULATORS
+from shop_devtools.testing.orders import one_line_order
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -116,13 +117,7 @@ def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]
 
 
 def place_order(client: httpx.Client, supervisor: Supervisor, customer: str, token: str) -> str:
-    body = {
-        "customer_id": customer,
-        "currency": "USD",
-        "items": [{"sku": "SKU-1", "quantity": 1, "unit_price": "42.00"}],
-        "payment_token": "tok_success",
-        "contact": {"phone": PHONE},
-    }
+    body = one_line_order(customer, phone=PHONE)
     response = client.post(f"{supervisor.url('order')}/orders", json=body, headers=bearer(token))
     assert response.status_code == 201, response.text
     return str(response.json()["order_id"])

@@ -3,36 +3,15 @@ CATALOG_BASE when set, and nothing (said so) without history or without a commit
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from shop_devtools.catalog import CatalogError
 from shop_devtools.catalog.baseline import check_baseline, committed_baseline
+from shop_devtools.testing.git_repo import git
 
 CATALOG = "docs/asyncapi.yaml"
 FIRST, SECOND, UNCOMMITTED = (f"asyncapi: 3.0.0\ninfo: {{title: catalog {n}}}\n" for n in ("one", "two", "three"))
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "catalog test",
-    "GIT_AUTHOR_EMAIL": "catalog-test@example.com",
-    "GIT_COMMITTER_NAME": "catalog test",
-    "GIT_COMMITTER_EMAIL": "catalog-test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *arguments],
-        env={**os.environ, **GIT_ENV},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout.strip()
 
 
 def commit(repo: Path, path: str, text: str) -> str:

@@ -4,8 +4,6 @@ coherent through a deliberate break (`--allow-breaking` writes it; `check` keeps
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,6 +13,7 @@ from pydantic import create_model
 from shop_devtools.catalog import breaking_changes, generate, stale_files
 from shop_devtools.catalog.cli import ASYNCAPI_PATH, Catalog, check, write
 from shop_devtools.paths import REPO_ROOT
+from shop_devtools.testing.git_repo import git
 from shop_shared.contracts import EVENT_MODELS, IntegrationEvent, OrderCreated
 
 ORDER_CREATED = (OrderCreated.event_type, OrderCreated.event_version)
@@ -104,26 +103,6 @@ def test_v2_replacing_v1_instead_of_joining_it_is_caught() -> None:
 
 
 # The commands, on a repository of the test's own with the real catalog committed.
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "catalog test",
-    "GIT_AUTHOR_EMAIL": "catalog-test@example.com",
-    "GIT_COMMITTER_NAME": "catalog test",
-    "GIT_COMMITTER_EMAIL": "catalog-test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *arguments],
-        env={**os.environ, **GIT_ENV},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout.strip()
 
 
 def commit_all(repo: Path, message: str) -> None:

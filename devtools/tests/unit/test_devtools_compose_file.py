@@ -99,3 +99,28 @@ def test_the_customer_facing_services_trust_the_dev_issuer_by_the_name_in_its_to
 def test_the_devtools_image_serves_the_dev_issuer_on_the_containers_network() -> None:
     dockerfile = (Path(REPO_ROOT) / "devtools" / "Dockerfile").read_text()
     assert "DEV_ISSUER_HOST=0.0.0.0" in dockerfile
+
+
+def test_jaeger_is_a_pinned_v2_release_with_its_ui_on_loopback(compose: dict[str, Any]) -> None:
+    jaeger = compose["jaeger"]
+    assert re.fullmatch(r"jaegertracing/jaeger:2\.\d+\.\d+", jaeger["image"])  # the v2 all-in-one, never `latest`
+    assert jaeger["ports"] == ["127.0.0.1:${JAEGER_UI_PORT:-16686}:16686"]
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_each_service_exports_its_spans_to_jaeger(compose: dict[str, Any], name: str) -> None:
+    environment = compose[name]["environment"]
+    assert environment["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"  # OTLP/HTTP, on this network
+    assert environment["OTEL_BSP_SCHEDULE_DELAY"] == "1000"
+
+
+def test_nothing_waits_for_jaeger(compose: dict[str, Any]) -> None:
+    # Tracing down must never stop the shop: the exporters drop what they cannot send.
+    assert all("jaeger" not in service.get("depends_on", {}) for service in compose.values())
+
+
+def test_the_compose_check_stands_in_for_the_jaeger_image_of_the_compose_file(compose: dict[str, Any]) -> None:
+    script = (Path(REPO_ROOT) / "devtools" / "compose_check.sh").read_text()
+    assert f"jaeger_tag=docker.io/{compose['jaeger']['image']}\n" in script
+    assert 'CMD ["python", "-m", "shop_devtools.compose_standins.jaeger"]' in script

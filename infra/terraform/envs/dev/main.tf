@@ -207,6 +207,11 @@ module "service" {
   } : null
   scaling     = local.scaling[each.key]
   kms_key_arn = module.messaging.messaging_kms_key_arn
+
+  # Spans go through an ADOT sidecar to X-Ray; the ratio decides at a trace's root only (see trace_sampling_ratio).
+  tracing_enabled        = var.tracing_enabled
+  trace_sampling_ratio   = lookup(var.trace_sampling_ratio_overrides, each.key, var.trace_sampling_ratio)
+  deployment_environment = var.environment
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {
@@ -237,4 +242,8 @@ module "observability" {
   ecs_service_names          = { for key, service in module.service : key => service.service_name }
   # The tables the outbox relays drain: those with the relay's pending index.
   outbox_table_names = { for key, name in module.data.table_names : key => name if contains(keys(try(local.topology.tables[key].indexes, {})), "pending") }
+
+  # The environment's X-Ray group and the trace links on the dashboard.
+  tracing_enabled        = var.tracing_enabled
+  deployment_environment = var.environment
 }

@@ -62,3 +62,13 @@ output "web_acl_arn" {
   description = "The WAF web ACL protecting the load balancer; null with waf_enabled = false."
   value       = one(module.waf[*].web_acl_arn)
 }
+
+output "xray_group_name" {
+  description = "X-Ray group of this environment's traces; null with tracing_enabled = false."
+  value       = module.observability.xray_group_name
+}
+
+output "trace_console_urls" {
+  description = "CloudWatch console links to the traces: trace_map, environment, service/<key>, order (replace ORDER_ID), tier_run (replace EXECUTION_NAME). Empty without tracing."
+  value       = module.observability.trace_console_urls
+}

@@ -153,3 +153,36 @@ variable "waf_events_rate_limit_per_ip" {
   type        = number
   default     = null
 }
+
+variable "tracing_enabled" {
+  description = "Trace the services on X-Ray: an ADOT collector sidecar per task, the OTEL_* variables, the task roles' X-Ray permission, the environment's X-Ray group and the dashboard's trace links. false removes all of them (the services still pass trace context on)."
+  type        = bool
+  default     = true
+}
+
+variable "trace_sampling_ratio" {
+  description = "Share of new traces recorded (parentbased_traceidratio). A trace's root (an API request, mostly POST /orders) decides once and every later hop follows it, so each recorded order is whole. 0.05 keeps a steady stream of complete orders to look at while X-Ray (priced per trace recorded, then per trace scanned) costs a twentieth of tracing everything; raise it for a low-traffic environment or while investigating."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.trace_sampling_ratio >= 0 && var.trace_sampling_ratio <= 1
+    error_message = "trace_sampling_ratio is a probability: between 0 and 1."
+  }
+}
+
+variable "trace_sampling_ratio_overrides" {
+  description = "Sampling ratio by service key, instead of trace_sampling_ratio. batch-worker's only roots are the monthly tier runs (one trace each): at 1 every run is traced, for the cost of one trace a month."
+  type        = map(number)
+  default     = { batch-worker = 1 }
+
+  validation {
+    condition     = alltrue([for ratio in values(var.trace_sampling_ratio_overrides) : ratio >= 0 && ratio <= 1])
+    error_message = "Every trace_sampling_ratio_overrides value is a probability: between 0 and 1."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.trace_sampling_ratio_overrides), keys(local.topology.services))) == 0
+    error_message = "trace_sampling_ratio_overrides keys must be service keys of the topology (order, payment, loyalty, notifications, batch-worker)."
+  }
+}

@@ -29,7 +29,8 @@ locals {
     "${var.env_prefix}HOST" = "0.0.0.0"
     "${var.env_prefix}PORT" = tostring(var.container_port)
   }
-  environment = merge(var.environment, local.listen_environment)
+  # The tracing variables (OTEL_*, see "Tracing" below) win over same-named entries of var.environment.
+  environment = merge(var.environment, local.tracing_environment, local.listen_environment)
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -130,6 +131,33 @@ resource "aws_iam_role_policy" "task" {
   policy = var.task_policy_json
 }
 
+# What the ADOT collector sidecar sends with the task role: exactly the actions of the AWS managed policy
+# AWSXrayWriteOnlyAccess. The collector needs PutTraceSegments (the spans) and PutTelemetryRecords (its
+# exporter's own statistics); the sampling actions let the SDK's X-Ray remote sampler, or the collector's
+# sampling proxy, be switched on without an IAM change. X-Ray defines no resource types for these actions, so
+# "*" is the only Resource IAM accepts for them: this grants writing traces, nothing else.
+resource "aws_iam_role_policy" "tracing" {
+  count = var.tracing_enabled ? 1 : 0
+
+  name = "xray-write"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid    = "WriteTraces"
+      Effect = "Allow"
+      Action = [
+        "xray:GetSamplingRules",
+        "xray:GetSamplingStatisticSummaries",
+        "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+      ]
+      Resource = ["*"]
+    }]
+  })
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Network: tasks have no public IP; they answer only the load balancer and call AWS APIs over HTTPS.
 # ---------------------------------------------------------------------------------------------------------
@@ -168,10 +196,131 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 }
 
 # ---------------------------------------------------------------------------------------------------------
+# Tracing: an ADOT collector sidecar takes the app's spans (OTLP/HTTP on the task's loopback) to X-Ray.
+# ---------------------------------------------------------------------------------------------------------
+
+locals {
+  collector_container_name = "aws-otel-collector"
+
+  # What the app's OpenTelemetry SDK reads (shop_shared.observability.tracing). Parent-based ratio sampling: a
+  # trace's root decides once, every later hop follows the sampled flag of the traceparent it continues.
+  tracing_environment = var.tracing_enabled ? merge(
+    {
+      OTEL_TRACES_EXPORTER        = "otlp"
+      OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+      OTEL_TRACES_SAMPLER         = "parentbased_traceidratio"
+      OTEL_TRACES_SAMPLER_ARG     = tostring(var.trace_sampling_ratio)
+    },
+    var.deployment_environment == null ? {} : { OTEL_RESOURCE_ATTRIBUTES = "deployment.environment=${var.deployment_environment}" },
+  ) : {}
+
+  # X-Ray indexes annotations only, and only under keys of letters, digits and underscores (whether the exporter
+  # keeps a dot depends on its exporter.xray.allowDot feature gate). So the span attributes to search by are copied
+  # to underscore keys and those are indexed: annotation.shop_order_id = "<order id>" finds every trace of an
+  # order whatever the collector version. The environment is added to every span so one X-Ray group (and
+  # search) per environment works even with several environments in one account.
+  xray_annotations = {
+    shop_order_id    = "shop.order_id"
+    shop_tier_run_id = "shop.tier_run_id"
+  }
+
+  # The collector's heap limit; memory_limiter refuses new spans (the SDK retries them) above it instead of
+  # letting the task run out of memory. memoryReservation leaves room for the binary and the GC above it.
+  collector_memory_limit_mib = 96
+
+  # Everything listens on 127.0.0.1 only: the containers of an awsvpc task share one network namespace, so
+  # the app reaches the collector there and nothing outside the task can.
+  collector_config = {
+    extensions = {
+      health_check = { endpoint = "127.0.0.1:13133" } # what the image's /healthcheck probes
+    }
+    receivers = {
+      otlp = { protocols = { http = { endpoint = "127.0.0.1:4318" } } } # no gRPC: the services export OTLP/HTTP
+    }
+    processors = {
+      memory_limiter = {
+        check_interval  = "1s"
+        limit_mib       = local.collector_memory_limit_mib
+        spike_limit_mib = 24
+      }
+      "attributes/xray_annotations" = {
+        actions = concat(
+          [for key, attribute in local.xray_annotations : { key = key, from_attribute = attribute, action = "insert" }],
+          var.deployment_environment == null ? [] : [{ key = "deployment_environment", value = var.deployment_environment, action = "upsert" }],
+        )
+      }
+      # PutTraceSegments takes at most 50 segments per call; a second of batching keeps the calls few.
+      batch = { timeout = "1s", send_batch_size = 50 }
+    }
+    exporters = {
+      awsxray = {
+        region             = local.region
+        indexed_attributes = concat(keys(local.xray_annotations), var.deployment_environment == null ? [] : ["deployment_environment"])
+      }
+    }
+    service = {
+      extensions = ["health_check"]
+      pipelines = {
+        traces = {
+          receivers  = ["otlp"]
+          processors = ["memory_limiter", "attributes/xray_annotations", "batch"]
+          exporters  = ["awsxray"]
+        }
+      }
+      telemetry = { metrics = { level = "none" } } # no self-metrics endpoint: nothing scrapes it
+    }
+  }
+
+  collector_container_definition = {
+    name  = local.collector_container_name
+    image = var.collector_image
+    # A collector crash costs spans, never orders: ECS keeps the task (and the app) running without it.
+    essential = false
+    user      = "4317:4317" # the image's own non-root user (aoc), stated so a new image cannot switch to root
+
+    # The collector writes nothing to disk (its configuration comes from AOT_CONFIG_CONTENT, spans stay in memory).
+    readonlyRootFilesystem = true
+    mountPoints            = []
+    volumesFrom            = []
+    portMappings           = [] # loopback only: no port is published
+    linuxParameters        = { capabilities = { drop = ["ALL"] } }
+
+    cpu               = 64
+    memoryReservation = 128
+
+    # The ADOT image reads its whole configuration from this variable (instead of --config).
+    environment = [{ name = "AOT_CONFIG_CONTENT", value = yamlencode(local.collector_config) }]
+
+    # The image has no shell; its /healthcheck binary asks the health_check extension on 127.0.0.1:13133.
+    healthCheck = {
+      command     = ["CMD", "/healthcheck"]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 10
+    }
+
+    logConfiguration = local.log_configuration # stream ecs/aws-otel-collector/<task id>, beside the app's
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------
 # Task definition and service
 # ---------------------------------------------------------------------------------------------------------
 
 locals {
+  log_configuration = {
+    logDriver = "awslogs"
+    options = {
+      awslogs-group         = aws_cloudwatch_log_group.this.name
+      awslogs-region        = local.region
+      awslogs-stream-prefix = "ecs" # streams ecs/<container>/<task id>
+      # A slow CloudWatch Logs never blocks the containers' stdout; the buffer absorbs bursts.
+      mode            = "non-blocking"
+      max-buffer-size = "25m"
+    }
+  }
+
   container_definition = merge({
     name      = var.service
     image     = var.image
@@ -202,21 +351,18 @@ locals {
       startPeriod = 30
     }
 
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = local.region
-        awslogs-stream-prefix = "ecs"
-        # A slow CloudWatch Logs never blocks the app's stdout; the buffer absorbs bursts.
-        mode            = "non-blocking"
-        max-buffer-size = "25m"
-      }
-    }
-  }, local.container_secrets)
+    logConfiguration = local.log_configuration
+  }, local.container_secrets, local.container_depends_on)
 
   # Left out when empty: ECS drops an empty list, and Terraform would plan the difference forever.
   container_secrets = length(var.secrets) == 0 ? {} : { secrets = [for k, v in var.secrets : { name = k, valueFrom = v }] }
+
+  # The app starts once the collector has started, so its first spans find a receiver. ECS stops containers in
+  # the reverse order: the app exports what it buffered while draining, then the collector flushes and stops.
+  container_depends_on = var.tracing_enabled ? { dependsOn = [{ containerName = local.collector_container_name, condition = "START" }] } : {}
+
+  # The app first, the sidecar after it: readers (and the tests) find the app at index 0.
+  container_definitions = concat([local.container_definition], var.tracing_enabled ? [local.collector_container_definition] : [])
 }
 
 resource "aws_ecs_task_definition" "this" {
@@ -238,7 +384,7 @@ resource "aws_ecs_task_definition" "this" {
     name = "tmp"
   }
 
-  container_definitions = jsonencode([local.container_definition])
+  container_definitions = jsonencode(local.container_definitions)
 
   tags = var.tags
 }

@@ -58,3 +58,13 @@ output "environment_variable_names" {
   description = "Names of the container's plain environment variables (known at plan even where values are not)."
   value       = sort(keys(local.environment))
 }
+
+output "container_names" {
+  description = "Names of the task definition's containers, the app first (then aws-otel-collector while tracing_enabled)."
+  value       = [for container in local.container_definitions : container.name]
+}
+
+output "tracing_environment" {
+  description = "The OTEL_* variables given to the app container (empty without tracing): exporter, endpoint, sampler and its ratio."
+  value       = local.tracing_environment
+}

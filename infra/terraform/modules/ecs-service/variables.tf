@@ -292,3 +292,42 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "tracing_enabled" {
+  description = "Run an ADOT collector sidecar that sends the app's spans to X-Ray, give the app the OTEL_* variables that export to it, and let the task role write traces. false: none of the three (the app then records no spans, and still passes trace context on)."
+  type        = bool
+  default     = true
+}
+
+variable "trace_sampling_ratio" {
+  description = "Share of new traces recorded (OTEL_TRACES_SAMPLER_ARG of parentbased_traceidratio). Decided once at a trace's root, then followed by every hop, so a recorded order is recorded whole. 0.05: at a few orders a second that is still a recorded order every few seconds to look at, while X-Ray's bill (per trace recorded and scanned) stays a twentieth of tracing everything."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.trace_sampling_ratio >= 0 && var.trace_sampling_ratio <= 1
+    error_message = "trace_sampling_ratio is a probability: between 0 and 1."
+  }
+}
+
+variable "deployment_environment" {
+  description = "Environment name (e.g. \"dev\") given to the spans: OTEL_RESOURCE_ATTRIBUTES deployment.environment, and the indexed X-Ray annotation deployment_environment that the observability module's X-Ray group filters on. Required while tracing_enabled."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployment_environment == null ? !var.tracing_enabled : can(regex("^[a-z][a-z0-9-]{0,30}$", var.deployment_environment))
+    error_message = "deployment_environment is required with tracing_enabled, and is lowercase letters, digits and hyphens."
+  }
+}
+
+variable "collector_image" {
+  description = "Image of the ADOT collector sidecar, pinned to a version tag or digest (public ECR; mirror it into your ECR, e.g. with a pull-through cache rule, if tasks must not pull from public registries)."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+
+  validation {
+    condition     = can(regex("(:v?[0-9]+\\.[0-9]+\\.[0-9]+|@sha256:[0-9a-f]{64})$", var.collector_image))
+    error_message = "collector_image must be pinned to a version tag (e.g. :v0.49.0) or a sha256 digest, never a moving tag like latest."
+  }
+}

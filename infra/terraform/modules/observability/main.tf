@@ -305,20 +305,123 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   tags = var.tags
 }
 
-# The dashboard follows an order through the system: API -> bus -> rules -> queues -> workers -> DLQs, then
-# the monthly Step Functions run. Widgets without metrics (e.g. no API destination rule) are left out.
 data "aws_region" "current" {}
+
+# ---------------------------------------------------------------------------------------------------------
+# Traces: the services' spans reach X-Ray through their ADOT sidecars (ecs-service module). One X-Ray group
+# holds this environment's traces; the dashboard links to them, to each service's and to one order's.
+# ---------------------------------------------------------------------------------------------------------
 
 locals {
   region = data.aws_region.current.name
 
+  # X-Ray segment names are the services' service.name, i.e. the service keys. deployment_environment is the
+  # annotation every sidecar adds to every span, so environments sharing an account stay apart.
+  traced_services    = sort(keys(var.ecs_service_names))
+  environment_filter = "annotation.deployment_environment = \"${coalesce(var.deployment_environment, "none")}\""
+  xray_group_filter  = "${local.environment_filter} AND (${join(" OR ", [for service in local.traced_services : "service(\"${service}\")"])})"
+
+  # Trace searches opened from the dashboard. ORDER_ID and EXECUTION_NAME are placeholders to overwrite in the
+  # console's query box (an order id from the API or a log line; a tier run's Step Functions execution name).
+  trace_queries = merge(
+    { environment = local.xray_group_filter },
+    { for service in local.traced_services : "service/${service}" => "service(\"${service}\") AND ${local.environment_filter}" },
+    {
+      order    = "annotation.shop_order_id = \"ORDER_ID\""
+      tier_run = "annotation.shop_tier_run_id = \"EXECUTION_NAME\""
+    },
+  )
+
+  # The CloudWatch console keeps its state in the URL fragment in JSURL: a string starts with ' and runs to the
+  # next ~ or ), and every character other than letters, digits, _ . - is written *<hex>. urlencode() gives
+  # %<hex> (a space as +) for exactly those characters here. The time range is the last 6 hours.
+  xray_console = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}"
+  trace_console_urls = merge(
+    { trace_map = "${local.xray_console}#xray:service-map/map" },
+    {
+      for name, expression in local.trace_queries : name =>
+      "${local.xray_console}#xray:traces/query?~(query~(expression~'${replace(replace(urlencode(expression), "+", "*20"), "%", "*")})~context~(timeRange~(delta~21600000)))"
+    },
+  )
+
+  trace_widgets = [
+    for widget in [
+      {
+        type   = "text"
+        width  = 12
+        height = 6
+        properties = {
+          markdown = join("\n", [
+            "## Traces (X-Ray)",
+            "A share of the traces (trace_sampling_ratio) is recorded, each one whole: POST /orders -> payment -> loyalty -> notifications. [Trace map](${local.trace_console_urls["trace_map"]}) · [all traces of ${coalesce(var.deployment_environment, "none")}](${local.trace_console_urls["environment"]}) (X-Ray group `${local.xray_group_name}`)",
+            "",
+            "By service: ${join(" · ", [for service in local.traced_services : "[${service}](${local.trace_console_urls["service/${service}"]})"])}",
+            "",
+            "**Find one order:** [annotation.shop_order_id](${local.trace_console_urls["order"]}) (the spans' shop.order_id): replace ORDER_ID in the query with the order's id. A tier run: [annotation.shop_tier_run_id](${local.trace_console_urls["tier_run"]}) = its execution name.",
+            "",
+            "**From a log line:** its `trace_id` (32 hex digits) is X-Ray trace `1-<first 8>-<other 24>`: open `${local.xray_console}#xray:traces/1-<first 8>-<other 24>`.",
+          ])
+        }
+      },
+      {
+        type   = "metric"
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Traces recorded per minute (X-Ray group) vs. API requests"
+          region = local.region
+          view   = "timeSeries"
+          stat   = "Sum"
+          period = 60
+          # No traces while requests flow: the sidecars are not exporting (see their ecs/aws-otel-collector log
+          # streams) or tracing is sampled at 0.
+          metrics = concat(
+            [["AWS/X-Ray", "ApproximateTraceCount", "GroupName", local.xray_group_name, { label = "traces recorded" }]],
+            [for key, suffix in var.target_group_arn_suffixes : ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", suffix, { label = "${key} requests", yAxis = "right" }]],
+          )
+        }
+      },
+    ] : widget if var.tracing_enabled
+  ]
+
+  xray_group_name = "${var.name_prefix}traces"
+}
+
+resource "aws_xray_group" "this" {
+  count = var.tracing_enabled ? 1 : 0
+
+  group_name        = local.xray_group_name
+  filter_expression = local.xray_group_filter
+
+  # Insights (anomaly detection on the group) stays a deliberate choice, not a side effect of the group.
+  insights_configuration {
+    insights_enabled      = false
+    notifications_enabled = false
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.xray_group_name) <= 32
+      error_message = "The X-Ray group name <name_prefix>traces is longer than the 32 characters X-Ray allows: shorten name_prefix."
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# The dashboard follows an order through the system: API -> bus -> rules -> queues -> workers -> DLQs, then
+# the monthly Step Functions run. Widgets without metrics (e.g. no API destination rule) are left out.
+# ---------------------------------------------------------------------------------------------------------
+
+locals {
   rule_metrics = {
     for metric in ["Invocations", "FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"] : metric => [
       for key, name in var.rule_names : ["AWS/Events", metric, "EventBusName", var.event_bus_name, "RuleName", name, { label = "${key} ${metric}" }]
     ]
   }
 
-  dashboard_widgets = [
+  dashboard_widgets = concat([
     {
       type   = "text"
       width  = 24
@@ -336,6 +439,7 @@ locals {
         alarms = sort([for alarm in aws_cloudwatch_metric_alarm.this : alarm.arn])
       }
     },
+    ], local.trace_widgets, [
     {
       type   = "metric"
       width  = 12
@@ -521,7 +625,7 @@ locals {
         ])
       }
     },
-  ]
+  ])
 }
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -15,3 +15,13 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard of the flow."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "xray_group_name" {
+  description = "The X-Ray group of this environment's traces (its ApproximateTraceCount is on the dashboard); null without tracing."
+  value       = one(aws_xray_group.this[*].group_name)
+}
+
+output "trace_console_urls" {
+  description = "CloudWatch console links: trace_map, environment (the group's traces), service/<key>, order and tier_run (searches with a placeholder id to overwrite). Empty without tracing."
+  value       = var.tracing_enabled ? local.trace_console_urls : {}
+}

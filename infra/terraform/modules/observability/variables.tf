@@ -136,3 +136,20 @@ variable "outbox_backlog_threshold" {
   type        = number
   default     = 10000
 }
+
+variable "tracing_enabled" {
+  description = "The services send traces to X-Ray (ecs-service tracing_enabled): create the environment's X-Ray group and put the trace links and the trace count on the dashboard."
+  type        = bool
+  default     = true
+}
+
+variable "deployment_environment" {
+  description = "Environment name the services' spans carry (the X-Ray annotation deployment_environment their sidecars add): the X-Ray group and the trace links filter on it. Required while tracing_enabled."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deployment_environment == null ? !var.tracing_enabled : can(regex("^[a-z][a-z0-9-]{0,30}$", var.deployment_environment))
+    error_message = "deployment_environment is required with tracing_enabled, and is lowercase letters, digits and hyphens."
+  }
+}

@@ -287,3 +287,87 @@ run "the_waf_can_be_switched_off" {
     error_message = "waf_enabled = false plans no web ACL."
   }
 }
+
+run "every_service_sends_its_traces_to_xray_through_a_sidecar" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for key, service in module.service : service.container_names == [key, "aws-otel-collector"]])
+    error_message = "Every task definition (order, payment, loyalty, notifications, batch-worker) runs its app and an ADOT collector sidecar."
+  }
+  assert {
+    condition = alltrue([
+      for service in module.service :
+      length(setsubtract(["OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_RESOURCE_ATTRIBUTES"], service.environment_variable_names)) == 0
+    ])
+    error_message = "Every app container gets the OTLP exporter, the sampler and the environment attribute."
+  }
+  assert {
+    condition = alltrue([
+      for key, service in module.service :
+      service.tracing_environment == tomap({
+        OTEL_TRACES_EXPORTER        = "otlp"
+        OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+        OTEL_TRACES_SAMPLER         = "parentbased_traceidratio"
+        OTEL_TRACES_SAMPLER_ARG     = key == "batch-worker" ? "1" : "0.05"
+        OTEL_RESOURCE_ATTRIBUTES    = "deployment.environment=dev"
+      })
+    ])
+    error_message = "The services sample 5% of new traces, the batch worker every tier run (trace_sampling_ratio_overrides), all tagged deployment.environment=dev."
+  }
+  assert {
+    condition     = output.xray_group_name == "shop-dev-traces" && startswith(output.trace_console_urls["order"], "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/query?")
+    error_message = "The environment has its X-Ray group and the links to its traces (the dashboard shows them)."
+  }
+}
+
+run "the_sampling_ratio_is_one_setting" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio           = 0.2
+    trace_sampling_ratio_overrides = {}
+  }
+
+  assert {
+    condition     = alltrue([for service in module.service : service.tracing_environment.OTEL_TRACES_SAMPLER_ARG == "0.2"])
+    error_message = "trace_sampling_ratio reaches every service."
+  }
+}
+
+run "a_sampling_ratio_outside_0_1_is_refused" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio = 10
+  }
+
+  expect_failures = [var.trace_sampling_ratio]
+}
+
+run "an_override_for_an_unknown_service_is_refused" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio_overrides = { orders = 1 }
+  }
+
+  expect_failures = [var.trace_sampling_ratio_overrides]
+}
+
+run "tracing_can_be_switched_off" {
+  command = plan
+
+  variables {
+    tracing_enabled = false
+  }
+
+  assert {
+    condition     = alltrue([for key, service in module.service : service.container_names == [key] && length(service.tracing_environment) == 0])
+    error_message = "tracing_enabled = false: no sidecar and no OTEL_* variable in any task."
+  }
+  assert {
+    condition     = output.xray_group_name == null && length(output.trace_console_urls) == 0
+    error_message = "tracing_enabled = false: no X-Ray group, no trace links."
+  }
+}

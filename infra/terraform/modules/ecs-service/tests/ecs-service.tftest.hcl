@@ -40,6 +40,7 @@ variables {
     mode       = "queue_steps"
     queue_name = "shop-test-loyalty-order-events"
   }
+  deployment_environment = "test"
 }
 
 run "task_definition_is_hardened" {
@@ -88,8 +89,11 @@ run "task_definition_is_hardened" {
   }
 
   assert {
-    condition     = output.environment_variable_names == tolist(["LOYALTY_HOST", "LOYALTY_ORDER_EVENTS_QUEUE", "LOYALTY_PORT"])
-    error_message = "environment_variable_names must list the container's variables, sorted."
+    condition = output.environment_variable_names == tolist([
+      "LOYALTY_HOST", "LOYALTY_ORDER_EVENTS_QUEUE", "LOYALTY_PORT",
+      "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_EXPORTER", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
+    ])
+    error_message = "environment_variable_names must list the container's variables (the tracing ones included), sorted."
   }
 }
 
@@ -403,4 +407,233 @@ run "rejects_a_task_policy_that_is_not_json" {
   }
 
   expect_failures = [var.task_policy_json]
+}
+
+# Tracing (on by default): the ADOT collector sidecar, the app's OTEL_* variables, the task role's X-Ray statement.
+run "a_collector_sidecar_sends_the_spans_to_xray" {
+  command = plan
+
+  assert {
+    condition     = [for c in jsondecode(aws_ecs_task_definition.this.container_definitions) : c.name] == ["loyalty", "aws-otel-collector"] && output.container_names == ["loyalty", "aws-otel-collector"]
+    error_message = "The task must run the app and, after it, the aws-otel-collector sidecar."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].essential == false &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].image == "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+    )
+    error_message = "The sidecar is not essential (a collector crash must not stop the shop) and runs the pinned ADOT image."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].readonlyRootFilesystem == true &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].user == "4317:4317" &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].linuxParameters.capabilities.drop == ["ALL"] &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].cpu <= 128 &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].memoryReservation <= 256
+    )
+    error_message = "The sidecar runs read-only, non-root, without capabilities, with a small cpu and memory reservation."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].logConfiguration == jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].logConfiguration.options.awslogs-group == "/ecs/shop-test-loyalty"
+    )
+    error_message = "The sidecar logs like the app: same log group, stream prefix and non-blocking mode."
+  }
+
+  # The form DescribeTaskDefinition returns: no nulls, the lists ECS always fills given (empty), so a second plan is empty.
+  assert {
+    condition = (
+      !strcontains(aws_ecs_task_definition.this.container_definitions, ":null") &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].mountPoints == [] &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].volumesFrom == [] &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].portMappings == []
+    )
+    error_message = "Container definitions must hold no null, and the sidecar's mountPoints, volumesFrom and portMappings must be [] as ECS returns them."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].dependsOn == [{ containerName = "aws-otel-collector", condition = "START" }]
+    error_message = "The app must start after the collector (condition START)."
+  }
+
+  assert {
+    condition = alltrue([
+      for variable in [
+        { name = "OTEL_TRACES_EXPORTER", value = "otlp" },
+        { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" },
+        { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
+        { name = "OTEL_TRACES_SAMPLER_ARG", value = "0.05" },
+        { name = "OTEL_RESOURCE_ATTRIBUTES", value = "deployment.environment=test" },
+      ] : contains(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment, variable)
+    ])
+    error_message = "The app must export OTLP to the sidecar on loopback, sampling parent-based at trace_sampling_ratio, tagged with the environment."
+  }
+
+  assert {
+    condition = (
+      tolist([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name]) ==
+      sort([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name])
+    )
+    error_message = "The app's environment stays sorted by name (as ECS returns it)."
+  }
+
+  assert {
+    condition = (
+      [for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.name] == ["AOT_CONFIG_CONTENT"] &&
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].healthCheck.command == ["CMD", "/healthcheck"]
+    )
+    error_message = "The sidecar gets its configuration inline (AOT_CONFIG_CONTENT) and is checked by the image's /healthcheck."
+  }
+}
+
+run "the_collector_configuration_listens_on_loopback_and_exports_to_xray" {
+  command = plan
+
+  assert {
+    condition     = yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).receivers == { otlp = { protocols = { http = { endpoint = "127.0.0.1:4318" } } } }
+    error_message = "The collector must receive OTLP/HTTP on 127.0.0.1:4318 only (no gRPC)."
+  }
+
+  # The whole configuration as text: a listener added later (a gRPC receiver, zpages, ...) is caught too.
+  assert {
+    condition = length(regexall("endpoint", one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"]))) == 2 && alltrue([
+      for endpoint in regexall("endpoint\"?: \"?([^\"\n]+)", one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])) :
+      startswith(endpoint[0], "127.0.0.1:")
+    ])
+    error_message = "The collector has two endpoints (OTLP/HTTP receiver, health check), both on 127.0.0.1."
+  }
+
+  assert {
+    condition = (
+      yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).exporters.awsxray.region == "eu-west-1" &&
+      contains(yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).exporters.awsxray.indexed_attributes, "shop_order_id")
+    )
+    error_message = "The awsxray exporter must send to the task's region and index shop_order_id (traces searchable by order)."
+  }
+
+  assert {
+    condition = contains(
+      yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).processors["attributes/xray_annotations"].actions,
+      { key = "shop_order_id", from_attribute = "shop.order_id", action = "insert" }
+    )
+    error_message = "The span attribute shop.order_id must be copied to the annotation key shop_order_id."
+  }
+
+  assert {
+    condition = yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).service.pipelines == {
+      traces = { receivers = ["otlp"], processors = ["memory_limiter", "attributes/xray_annotations", "batch"], exporters = ["awsxray"] }
+    }
+    error_message = "One traces pipeline: otlp -> memory_limiter (first) -> annotations -> batch (last) -> awsxray."
+  }
+
+  assert {
+    condition     = yamldecode(one([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"])).service.extensions == ["health_check"]
+    error_message = "The health_check extension must run: the container health check asks it."
+  }
+}
+
+run "the_task_role_may_write_traces_and_nothing_more" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.tracing[0].policy).Statement == [{
+      Sid      = "WriteTraces"
+      Effect   = "Allow"
+      Action   = ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      Resource = ["*"]
+    }]
+    error_message = "The tracing policy must allow exactly the five X-Ray write and sampling actions (on *, the only resource they take)."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.tracing[0].name == "xray-write" && jsondecode(aws_iam_role_policy.task.policy) == jsondecode(var.task_policy_json)
+    error_message = "Tracing gets a policy of its own on the task role; the application's policy stays exactly task_policy_json."
+  }
+}
+
+run "tracing_switched_off_leaves_no_trace" {
+  command = plan
+
+  variables {
+    tracing_enabled        = false
+    deployment_environment = null
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_ecs_task_definition.this.container_definitions)) == 1 && output.container_names == ["loyalty"]
+    error_message = "Without tracing the task runs the app alone."
+  }
+
+  assert {
+    condition     = length([for name in output.environment_variable_names : name if startswith(name, "OTEL_")]) == 0 && length(output.tracing_environment) == 0
+    error_message = "Without tracing the app gets no OTEL_* variable."
+  }
+
+  assert {
+    condition     = !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "dependsOn")
+    error_message = "Without the sidecar the app depends on nothing (and no empty dependsOn, which ECS would drop)."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.tracing) == 0
+    error_message = "Without tracing the task role gets no X-Ray permission."
+  }
+}
+
+run "the_sampling_ratio_is_configurable" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio = 1
+  }
+
+  assert {
+    condition     = output.tracing_environment.OTEL_TRACES_SAMPLER_ARG == "1"
+    error_message = "trace_sampling_ratio must reach OTEL_TRACES_SAMPLER_ARG."
+  }
+}
+
+run "a_sampling_ratio_above_one_is_refused" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio = 1.5
+  }
+
+  expect_failures = [var.trace_sampling_ratio]
+}
+
+run "a_negative_sampling_ratio_is_refused" {
+  command = plan
+
+  variables {
+    trace_sampling_ratio = -0.1
+  }
+
+  expect_failures = [var.trace_sampling_ratio]
+}
+
+run "tracing_needs_the_environment_name" {
+  command = plan
+
+  variables {
+    deployment_environment = null
+  }
+
+  expect_failures = [var.deployment_environment]
+}
+
+run "a_moving_collector_tag_is_refused" {
+  command = plan
+
+  variables {
+    collector_image = "public.ecr.aws/aws-observability/aws-otel-collector:latest"
+  }
+
+  expect_failures = [var.collector_image]
 }

@@ -40,6 +40,7 @@ variables {
     for key, table in yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).tables : key => "shop-test-${key}"
     if contains(keys(try(table.indexes, {})), "pending")
   }
+  deployment_environment = "test"
 }
 
 run "one_dlq_alarm_per_queue_dlq_and_per_rule_target_dlq" {
@@ -229,9 +230,9 @@ run "the_dashboard_follows_the_flow" {
 
   assert {
     condition = [for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget.type] == [
-      "text", "alarm", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric"
+      "text", "alarm", "text", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric", "metric"
     ]
-    error_message = "Header, alarm status, then the flow's twelve metric widgets."
+    error_message = "Header, alarm status, the trace links and trace count, then the flow's twelve metric widgets."
   }
 }
 
@@ -285,4 +286,83 @@ run "every_outbox_has_age_backlog_and_parked_alarms" {
     condition     = alltrue([for key in keys(var.outbox_table_names) : aws_cloudwatch_metric_alarm.this["outbox-parked/${key}"].threshold == 0])
     error_message = "One parked entry alarms."
   }
+}
+
+run "traces_are_grouped_per_environment_and_linked_from_the_dashboard" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_xray_group.this[0].group_name == "shop-test-traces" && output.xray_group_name == "shop-test-traces" &&
+      aws_xray_group.this[0].filter_expression == "annotation.deployment_environment = \"test\" AND (service(\"batch-worker\") OR service(\"loyalty\") OR service(\"notifications\") OR service(\"order\") OR service(\"payment\"))"
+    )
+    error_message = "One X-Ray group per environment: this environment's annotation and the topology's services."
+  }
+
+  assert {
+    condition = output.trace_console_urls["environment"] == join("", [
+      "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/query?~(query~(expression~'",
+      "annotation.deployment_environment*20*3D*20*22test*22*20AND*20*28service*28*22batch-worker*22*29*20OR*20service*28*22loyalty*22*29",
+      "*20OR*20service*28*22notifications*22*29*20OR*20service*28*22order*22*29*20OR*20service*28*22payment*22*29*29",
+      ")~context~(timeRange~(delta~21600000)))",
+    ])
+    error_message = "The environment's trace link carries the group's filter, encoded the way the CloudWatch console reads its URL (JSURL: *<hex>)."
+  }
+
+  assert {
+    condition = (
+      endswith(output.trace_console_urls["order"], "#xray:traces/query?~(query~(expression~'annotation.shop_order_id*20*3D*20*22ORDER_ID*22)~context~(timeRange~(delta~21600000)))") &&
+      endswith(output.trace_console_urls["trace_map"], "#xray:service-map/map")
+    )
+    error_message = "The order search filters on the indexed annotation shop_order_id; the trace map has its own link."
+  }
+
+  assert {
+    condition = anytrue([
+      for markdown in [for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : try(widget.properties.markdown, "")] :
+      alltrue(concat(
+        [for key in ["trace_map", "environment", "order", "tier_run"] : strcontains(markdown, "(${output.trace_console_urls[key]})")],
+        [for service in keys(var.ecs_service_names) : strcontains(markdown, "[${service}](${output.trace_console_urls["service/${service}"]})")],
+        [strcontains(markdown, "shop.order_id")],
+      ))
+    ])
+    error_message = "A text widget links the trace map, the environment's traces, each service's traces and the search for one order (annotation of shop.order_id)."
+  }
+
+  assert {
+    condition = anytrue([
+      for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets :
+      contains(try(widget.properties.metrics, []), ["AWS/X-Ray", "ApproximateTraceCount", "GroupName", "shop-test-traces", { label = "traces recorded" }])
+    ])
+    error_message = "The dashboard shows how many traces the environment's X-Ray group records (0 while requests flow: the sidecars do not export)."
+  }
+}
+
+run "without_tracing_no_group_and_no_trace_widgets" {
+  command = plan
+
+  variables {
+    tracing_enabled        = false
+    deployment_environment = null
+  }
+
+  assert {
+    condition     = length(aws_xray_group.this) == 0 && output.xray_group_name == null && length(output.trace_console_urls) == 0
+    error_message = "tracing_enabled = false creates no X-Ray group and no links."
+  }
+
+  assert {
+    condition     = !strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "xray") && length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 14
+    error_message = "Without tracing the dashboard has no trace widget."
+  }
+}
+
+run "tracing_needs_the_environment_name" {
+  command = plan
+
+  variables {
+    deployment_environment = null
+  }
+
+  expect_failures = [var.deployment_environment]
 }

@@ -27,9 +27,13 @@ for dir in modules/*/ envs/*/; do
   echo "== $dir: init, validate, test"
   # Working files outside the tree, one data dir per root.
   export TF_DATA_DIR="$repo/.local/terraform/${dir//\//-}"
+  # An environment's .terraform.lock.hcl is committed: verify it, never rewrite it (a missing or incomplete
+  # one fails here instead of being regenerated unnoticed). Modules' lock files are not committed.
+  dir_init_args=("${init_args[@]}")
+  if [[ "$dir" == envs/* ]]; then dir_init_args+=(-lockfile=readonly); fi
   (
     cd "$dir"
-    terraform init "${init_args[@]}" >"$TF_DATA_DIR.init.log" 2>&1 || { cat "$TF_DATA_DIR.init.log"; exit 1; }
+    terraform init "${dir_init_args[@]}" >"$TF_DATA_DIR.init.log" 2>&1 || { cat "$TF_DATA_DIR.init.log"; exit 1; }
     terraform validate -no-color
     terraform test -no-color
   )

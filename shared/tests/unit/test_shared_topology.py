@@ -60,6 +60,8 @@ def test_state_machine_template_keeps_jsonpath_and_fills_every_placeholder(topol
     assert chunk["Resource"] == "arn:aws:states:::activity:a"
     assert chunk["HeartbeatSeconds"] == topology.state_machines["loyalty-tiers"].parameters["chunk_heartbeat_seconds"]
     assert chunk["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+    # The whole run is bounded too, so a stuck run ends TIMED_OUT (and alarms) instead of waiting for workers.
+    assert definition["TimeoutSeconds"] == topology.state_machines["loyalty-tiers"].parameters["run_timeout_seconds"]
 
 
 def test_template_refuses_a_missing_value(topology: Topology) -> None:

@@ -24,6 +24,22 @@ locals {
     # Workers for the monthly run only: up shortly before the schedule fires, down after the usual window.
     batch-worker = { mode = "scheduled", schedule_scale_up_cron = "cron(50 2 1 * ? *)", schedule_scale_down_cron = "cron(0 7 1 * ? *)" }
   }
+
+  # Where the tasks run. Regular Fargate for everything that serves or consumes all the time. The batch workers
+  # take Spot too, with an on-demand base: ECS never falls back from FARGATE_SPOT to FARGATE by itself (a Spot
+  # task it cannot place stays pending), so a run must not depend on Spot capacity. At the window's 10 tasks,
+  # 1 base + 1/4 of the other 9 is about 3 on-demand tasks, 12 activity slots (4 per task), more than the Map's
+  # MaxConcurrency of 10: the run keeps its speed with no Spot at all. A Spot stop (2-minute warning, SIGTERM)
+  # loses nothing: the pool fails its unfinished chunks back as Worker.Stopped, which the chunk's Retry
+  # (States.TaskFailed) hands to another worker at once; a worker killed outright misses its heartbeats and the
+  # chunk is retried after HeartbeatSeconds (States.Timeout).
+  capacity_provider_strategy = {
+    for service in keys(local.topology.services) : service => service == "batch-worker" ? [
+      { capacity_provider = "FARGATE", base = 1, weight = 1 },
+      { capacity_provider = "FARGATE_SPOT", base = 0, weight = 3 },
+    ] : [{ capacity_provider = "FARGATE", base = 0, weight = 1 }]
+  }
+
   # The customer-facing reads besides order's (order takes every path no rule claims), GET only.
   read_api_routes = {
     loyalty       = { path_patterns = ["/customers/*/loyalty"], priority = 100 }
@@ -65,6 +81,8 @@ module "network" {
   vpc_id             = var.vpc_id
   private_subnet_ids = var.private_subnet_ids
   public_subnet_ids  = var.public_subnet_ids
+
+  vpc_endpoints_enabled = var.vpc_endpoints_enabled
 }
 
 module "ecr" {
@@ -89,6 +107,7 @@ module "alb" {
   public_subnet_ids = module.network.public_subnet_ids
   certificate_arn   = var.certificate_arn
   domain_name       = var.domain_name
+  route53_zone_id   = var.route53_zone_id # a DNS-validated certificate and the alias record, or bring your own
 
   payment_path_patterns = distinct([for destination in local.payment_destinations : destination.path])
   payment_http_methods  = distinct([for destination in local.payment_destinations : destination.http_method])
@@ -134,6 +153,9 @@ module "messaging" {
   # Payment's POST /events is public behind the load balancer and refuses any call without the
   # connection's API key (see the README for the private alternative through VPC Lattice).
   payment_events_base_url = module.alb.api_base_url
+  # A protected environment can restore a deleted API key for 30 days; one being torn down deletes it at
+  # once, or re-creating it within 30 days fails on the name still scheduled for deletion.
+  secret_recovery_window_days = var.deletion_protection ? 30 : 0
 }
 
 module "data" {
@@ -153,8 +175,13 @@ module "workflows" {
   kms_key_arn  = module.messaging.messaging_kms_key_arn
 }
 
-resource "aws_sesv2_email_identity" "sender" {
-  email_identity = local.topology.email_sender
+# The sender's domain as an SES identity with Easy DKIM (records in route53_zone_id when the domain is in it).
+# The topology's email_sender stays the local runtime's; on AWS the services send from this one.
+module "email" {
+  source = "../../modules/email"
+
+  sender          = coalesce(var.email_sender, "no-reply@${var.domain_name}")
+  route53_zone_id = var.route53_zone_id
 }
 
 module "access" {
@@ -173,7 +200,8 @@ module "access" {
   kms_key_aliases    = module.messaging.kms_key_aliases
   activity_arns      = module.workflows.activity_arns
   state_machine_arns = module.workflows.state_machine_arns
-  email_identity_arn = aws_sesv2_email_identity.sender.arn
+  email_sender       = module.email.sender
+  email_identity_arn = module.email.identity_arn
   queue_kms_key_arn  = module.messaging.messaging_kms_key_arn
 }
 
@@ -195,18 +223,23 @@ module "service" {
   max_capacity  = var.services[each.key].max_capacity
   # The same settings classes as locally: resource names from the topology and the token issuer, bound to all
   # interfaces in the container.
-  environment       = local.service_environment[each.key]
-  env_prefix        = local.env_prefix[each.key] # the module binds <prefix>HOST/PORT to the container port
-  repository_arn    = module.ecr.repository_arns[each.key]
-  container_port    = local.container_port
-  task_policy_json  = module.access.policy_json[each.key]
-  capacity_provider = each.key == "batch-worker" ? "FARGATE_SPOT" : "FARGATE"
+  environment                = local.service_environment[each.key]
+  env_prefix                 = local.env_prefix[each.key] # the module binds <prefix>HOST/PORT to the container port
+  repository_arn             = module.ecr.repository_arns[each.key]
+  container_port             = local.container_port
+  task_policy_json           = module.access.policy_json[each.key]
+  capacity_provider_strategy = local.capacity_provider_strategy[each.key]
   load_balancer = contains(local.behind_load_balancer, each.key) ? {
-    target_group_arn  = module.alb.target_group_arns[each.key]
-    security_group_id = module.alb.alb_security_group_id
+    target_group_arn         = module.alb.target_group_arns[each.key]
+    security_group_id        = module.alb.alb_security_group_id
+    target_group_arn_suffix  = module.alb.target_group_arn_suffixes[each.key]
+    load_balancer_arn_suffix = module.alb.alb_arn_suffix
   } : null
-  scaling     = local.scaling[each.key]
-  kms_key_arn = module.messaging.messaging_kms_key_arn
+  # A deployment is rolled back when a message of a queue the service consumes is dead-lettered during it (and,
+  # behind the load balancer, on its target group's 5xx and unhealthy targets: the module's own alarms).
+  deployment_alarm_dlq_names = [for key, queue in local.topology.queues : module.messaging.dlq_names[key] if queue.consumer == each.key]
+  scaling                    = local.scaling[each.key]
+  kms_key_arn                = module.messaging.messaging_kms_key_arn
 
   # Spans go through an ADOT sidecar to X-Ray; the ratio decides at a trace's root only (see trace_sampling_ratio).
   tracing_enabled        = var.tracing_enabled
@@ -246,4 +279,8 @@ module "observability" {
   # The environment's X-Ray group and the trace links on the dashboard.
   tracing_enabled        = var.tracing_enabled
   deployment_environment = var.environment
+
+  # The monthly tier run: Scheduler errors of the environment's schedule group, and a run that did not succeed.
+  schedule_group_names = compact([module.workflows.schedule_group_name])
+  scheduled_runs       = module.workflows.schedules
 }

@@ -4,8 +4,28 @@ output "order_api_url" {
 }
 
 output "alb_dns_name" {
-  description = "Point domain_name at this name (CNAME or Route 53 alias)."
+  description = "The load balancer's DNS name: with certificate_arn, point domain_name at it (CNAME or Route 53 alias); with route53_zone_id the alias record exists."
   value       = module.alb.alb_dns_name
+}
+
+output "email_sender" {
+  description = "The address the services send e-mail from (SES), of the verified domain email_domain."
+  value       = module.email.sender
+}
+
+output "email_domain" {
+  description = "The SES domain identity; it sends once its DKIM records are published (see email_dkim_records)."
+  value       = module.email.domain
+}
+
+output "email_dkim_records" {
+  description = "The three DKIM CNAME records verifying email_domain. Created in route53_zone_id when the domain is in it (email_dkim_records_managed); otherwise publish them in the domain's DNS yourself."
+  value       = module.email.dkim_records
+}
+
+output "email_dkim_records_managed" {
+  description = "Whether Terraform created the DKIM records (route53_zone_id holds email_domain)."
+  value       = module.email.dkim_records_managed
 }
 
 output "ecr_repository_urls" {

@@ -61,19 +61,53 @@ variable "public_subnet_ids" {
   default     = []
 }
 
-variable "certificate_arn" {
-  description = "ACM certificate for the HTTPS listener. Required: EventBridge API destinations call HTTPS endpoints only, so payment receives orders only over HTTPS."
+variable "domain_name" {
+  description = "DNS name of the shop's HTTPS endpoint (the API destination calls https://<domain_name>/events), e.g. \"shop-dev.example.com\": lower case, no scheme or path. With route53_zone_id it is managed (certificate and alias); with certificate_arn, point it (CNAME or alias) at the output alb_dns_name yourself."
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "Give the ARN of an ACM certificate in the deployment's region."
+    condition     = length(var.domain_name) <= 253 && can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.domain_name))
+    error_message = "domain_name must be a lower-case DNS name such as \"shop-dev.example.com\": no scheme, port, path or trailing dot."
   }
 }
 
-variable "domain_name" {
-  description = "DNS name covered by certificate_arn; point it (CNAME or Route 53 alias) at the output alb_dns_name."
+variable "route53_zone_id" {
+  description = "Public Route 53 hosted zone holding domain_name: Terraform then requests a DNS-validated ACM certificate for it, points it at the load balancer (alias record) and, when the sender's domain is in the zone too, publishes the SES DKIM records. Give this or certificate_arn."
   type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "Bring your own: an issued ACM certificate (in aws_region) covering domain_name, whose DNS you point at alb_dns_name yourself. Give this or route53_zone_id: HTTPS is required, EventBridge API destinations call HTTPS endpoints only, so payment receives orders only over HTTPS."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", coalesce(var.certificate_arn, "-")))
+    error_message = "Give the ARN of an ACM certificate in the deployment's region."
+  }
+
+  validation {
+    condition     = (var.certificate_arn == null) != (var.route53_zone_id == null)
+    error_message = "Give exactly one of route53_zone_id (Terraform manages the certificate and the DNS record of domain_name) or certificate_arn (your own certificate and DNS record)."
+  }
+}
+
+variable "email_sender" {
+  description = "Address the notifications send e-mail from (SES); its domain is verified as an SES domain identity with Easy DKIM. Null: no-reply@<domain_name>. The topology's email_sender is only the local runtime's."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.email_sender == null || can(regex("^[A-Za-z0-9._%+-]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", coalesce(var.email_sender, "-")))
+    error_message = "email_sender must be one e-mail address with a lower-case domain, e.g. \"no-reply@shop-dev.example.com\" (no display name)."
+  }
+}
+
+variable "vpc_endpoints_enabled" {
+  description = "Interface VPC endpoints (private DNS, private subnets) for ECR, CloudWatch Logs, Secrets Manager, SQS, EventBridge, KMS, Step Functions, SES, SNS and X-Ray, so the shop keeps running when the NAT gateway fails. About $7.30 per endpoint per AZ a month (about $160 in 2 AZs, five times the NAT gateway): off for dev, on for production. Needs create_vpc."
+  type        = bool
+  default     = false
 }
 
 variable "alarm_email" {
@@ -95,7 +129,7 @@ variable "notification_processing_seconds" {
 }
 
 variable "deletion_protection" {
-  description = "Protect the tables, the load balancer and the image repositories from terraform destroy; switch off to tear an environment down."
+  description = "Protect the tables, the load balancer and the image repositories from terraform destroy, and keep a deleted API-key secret restorable for 30 days; switch off (and apply) to tear an environment down: the secret is then deleted at once, so the environment can be re-created right away."
   type        = bool
   default     = true
 }

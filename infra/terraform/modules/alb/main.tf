@@ -3,7 +3,11 @@
 # reachable from the internet.
 
 locals {
-  https = var.certificate_arn != null
+  # With a hosted zone the module owns the certificate and the DNS name; otherwise both are the operator's.
+  managed_certificate = var.route53_zone_id != null
+  https               = var.certificate_arn != null || local.managed_certificate
+  # The validation resource's ARN, so the listener only uses the certificate once ACM has issued it.
+  certificate_arn = local.managed_certificate ? one(aws_acm_certificate_validation.this[*].certificate_arn) : var.certificate_arn
 
   # Order is the default route; payment only gets its event path, the read APIs only their GET paths (see the
   # listener rules).
@@ -125,7 +129,7 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = local.certificate_arn
 
   default_action {
     type             = "forward"
@@ -257,4 +261,72 @@ resource "aws_lb_listener_rule" "read_api" {
   }
 
   tags = var.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# With route53_zone_id: a DNS-validated certificate for domain_name and the alias record pointing it here, so
+# the API destination's https://<domain_name>/events reaches payment without any DNS work by hand.
+# ---------------------------------------------------------------------------------------------------------
+
+data "aws_route53_zone" "this" {
+  count = local.managed_certificate ? 1 : 0
+
+  zone_id = var.route53_zone_id
+}
+
+resource "aws_acm_certificate" "this" {
+  count = local.managed_certificate ? 1 : 0
+
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+
+  tags = merge(var.tags, { Name = var.domain_name })
+
+  lifecycle {
+    # The listener holds the certificate: a replacement must exist before the old one can go.
+    create_before_destroy = true
+
+    precondition {
+      condition     = data.aws_route53_zone.this[0].private_zone != true # null only where no zone was read (mocks)
+      error_message = "route53_zone_id must be a public hosted zone: ACM and the API destination resolve domain_name on the internet."
+    }
+    precondition {
+      condition     = var.domain_name == trimsuffix(data.aws_route53_zone.this[0].name, ".") || endswith(var.domain_name, ".${trimsuffix(data.aws_route53_zone.this[0].name, ".")}")
+      error_message = "domain_name (${var.domain_name}) is not in the hosted zone ${data.aws_route53_zone.this[0].name} (route53_zone_id)."
+    }
+  }
+}
+
+# One name, so exactly one validation record (count, not for_each: its keys would only be known after apply).
+resource "aws_route53_record" "certificate_validation" {
+  count = local.managed_certificate ? 1 : 0
+
+  zone_id = var.route53_zone_id
+  name    = one(aws_acm_certificate.this[0].domain_validation_options).resource_record_name
+  type    = one(aws_acm_certificate.this[0].domain_validation_options).resource_record_type
+  records = [one(aws_acm_certificate.this[0].domain_validation_options).resource_record_value]
+  ttl     = 300
+  # ACM derives the record from the domain and the account: a re-created environment finds the old one.
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = local.managed_certificate ? 1 : 0
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [aws_route53_record.certificate_validation[0].fqdn]
+}
+
+resource "aws_route53_record" "alias" {
+  count = local.managed_certificate ? 1 : 0
+
+  zone_id = var.route53_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_lb.this.dns_name
+    zone_id                = aws_lb.this.zone_id
+    evaluate_target_health = true
+  }
 }

@@ -78,3 +78,27 @@ output "listener_rules" {
     },
   )
 }
+
+output "certificate_arn" {
+  description = "Certificate of the HTTPS listener: the managed, DNS-validated one (route53_zone_id) or certificate_arn; null without HTTPS."
+  value       = local.https ? local.certificate_arn : null
+}
+
+output "managed_certificate" {
+  description = "The certificate requested for domain_name (route53_zone_id): its domain, validation method, and the zone and name of its validation record; null with certificate_arn or without HTTPS."
+  value = one([
+    for certificate in aws_acm_certificate.this : {
+      domain_name               = certificate.domain_name
+      validation_method         = certificate.validation_method
+      validation_record_zone_id = aws_route53_record.certificate_validation[0].zone_id
+      validation_record_name    = aws_route53_record.certificate_validation[0].name
+    }
+  ])
+}
+
+output "domain_record" {
+  description = "The alias record pointing domain_name at the load balancer (route53_zone_id): zone, name, type and alias target; null when DNS is the operator's."
+  value = one([
+    for record in aws_route53_record.alias : { zone_id = record.zone_id, name = record.name, type = record.type, target = one(record.alias).name }
+  ])
+}

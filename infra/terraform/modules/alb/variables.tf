@@ -31,9 +31,29 @@ variable "certificate_arn" {
 }
 
 variable "domain_name" {
-  description = "DNS name clients (and the EventBridge API destination) use, matching certificate_arn; null uses the load balancer's own DNS name in api_base_url."
+  description = "DNS name clients (and the EventBridge API destination) use: the name of the managed certificate (route53_zone_id) or one certificate_arn covers; null uses the load balancer's own DNS name in api_base_url."
   type        = string
   default     = null
+
+  validation {
+    # A host name only: lower case (as ACM and Route 53 store it), no scheme, port, path or trailing dot.
+    condition = var.domain_name == null || (
+      length(coalesce(var.domain_name, "-")) <= 253 &&
+      can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", coalesce(var.domain_name, "-")))
+    )
+    error_message = "domain_name must be a lower-case DNS name such as \"shop.example.com\": no scheme, port, path or trailing dot."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "Public Route 53 hosted zone holding domain_name. Given, the module requests a DNS-validated ACM certificate for domain_name (validation record in the zone) and points domain_name at the load balancer with an alias record; certificate_arn must then be null. Null: bring your own certificate_arn and DNS record."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || (var.certificate_arn == null && var.domain_name != null)
+    error_message = "route53_zone_id manages the certificate for domain_name: give domain_name, and leave certificate_arn null (bring-your-own is the other way)."
+  }
 }
 
 variable "ssl_policy" {

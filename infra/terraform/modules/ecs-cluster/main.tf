@@ -15,7 +15,8 @@ resource "aws_ecs_cluster" "this" {
 }
 
 # FARGATE for the request path and the queue workers; FARGATE_SPOT (up to 70 % cheaper, stopped with a
-# 2-minute warning) is offered for interruptible work: a service picks it with its capacity_provider.
+# 2-minute warning) is offered for interruptible work: a service mixes it in with its capacity_provider_strategy,
+# beside an on-demand FARGATE base, because ECS never moves a task it cannot place on Spot to FARGATE by itself.
 resource "aws_ecs_cluster_capacity_providers" "this" {
   cluster_name       = aws_ecs_cluster.this.name
   capacity_providers = ["FARGATE", "FARGATE_SPOT"]

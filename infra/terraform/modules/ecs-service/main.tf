@@ -282,6 +282,7 @@ locals {
     readonlyRootFilesystem = true
     mountPoints            = []
     volumesFrom            = []
+    systemControls         = []
     portMappings           = [] # loopback only: no port is published
     linuxParameters        = { capabilities = { drop = ["ALL"] } }
 
@@ -321,15 +322,26 @@ locals {
     }
   }
 
+  # Both containers are written in the form DescribeTaskDefinition returns them, so the definition read back after
+  # an apply equals the configuration and a second plan is empty: every default ECS fills in is stated (essential,
+  # cpu 0, the empty mountPoints/volumesFrom/systemControls lists, hostPort = containerPort and protocol "tcp"
+  # under awsvpc, all four healthCheck timings), environment and secrets sorted by name, no empty environment value
+  # (ECS drops those; var.environment refuses them), no null. Nested objects come back as registered.
+  # tests/ecs-service.tftest.hcl compares both containers with this normal form.
   container_definition = merge({
     name      = var.service
     image     = var.image
     essential = true
+    cpu       = 0 # no container reservation: the app may use the whole task's CPU
     user      = var.container_user
 
-    # A compromised process cannot change the code it runs or drop tools on disk.
+    # A compromised process cannot change the code it runs or drop tools on disk. /tmp is the task volume "tmp";
+    # the image declares VOLUME /tmp (mode 1777), so Fargate creates the bind mount writable for user 10001
+    # instead of root-owned 0755.
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    volumesFrom            = []
+    systemControls         = []
 
     linuxParameters = {
       initProcessEnabled = true # a tiny init forwards SIGTERM to the app and reaps zombies
@@ -381,7 +393,8 @@ resource "aws_ecs_task_definition" "this" {
 
   # The root filesystem is read-only; /tmp is the task's only writable place (Fargate ephemeral storage).
   volume {
-    name = "tmp"
+    name                = "tmp"
+    configure_at_launch = false # what ECS returns; left out, the set element differs from the state on every plan
   }
 
   container_definitions = jsonencode(local.container_definitions)
@@ -395,9 +408,14 @@ resource "aws_ecs_service" "this" {
   task_definition = aws_ecs_task_definition.this.arn
   desired_count   = var.desired_count
 
-  capacity_provider_strategy {
-    capacity_provider = var.capacity_provider
-    weight            = 1
+  dynamic "capacity_provider_strategy" {
+    for_each = var.capacity_provider_strategy
+
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      base              = capacity_provider_strategy.value.base
+      weight            = capacity_provider_strategy.value.weight
+    }
   }
 
   network_configuration {
@@ -423,9 +441,25 @@ resource "aws_ecs_service" "this" {
     enable   = true
     rollback = true
   }
+
+  # A deployment whose tasks are healthy but fail their work (5xx, unhealthy targets, messages dead-lettered) is
+  # rolled back too: ECS watches these alarms during the deployment and its bake time.
+  dynamic "alarms" {
+    for_each = length(local.deployment_alarm_names) > 0 ? [local.deployment_alarm_names] : []
+
+    content {
+      alarm_names = alarms.value
+      enable      = true
+      rollback    = true
+    }
+  }
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
   availability_zone_rebalancing      = "ENABLED"
+
+  # Lets a changed capacity_provider_strategy update the service in place (a new deployment onto the new
+  # providers); without it the provider destroys and re-creates the service, an outage behind the load balancer.
+  force_new_deployment = true
 
   enable_execute_command  = false # no shell into production tasks
   enable_ecs_managed_tags = true
@@ -440,12 +474,107 @@ resource "aws_ecs_service" "this" {
 }
 
 # ---------------------------------------------------------------------------------------------------------
+# Deployment alarms: the service's own symptoms of a bad revision, watched by ECS during each deployment.
+# They are created here, not taken from the observability module: that module reads this module's service
+# names, so taking its alarm names back would make a dependency cycle. They notify nobody (the observability
+# alarms do); in ALARM during a deployment, ECS rolls the deployment back.
+# ---------------------------------------------------------------------------------------------------------
+
+locals {
+  # Per minute; two minutes in a row so one failed request or a single slow health check rolls nothing back.
+  deployment_5xx_threshold = 5
+
+  deployment_alarm_names = concat(
+    aws_cloudwatch_metric_alarm.deployment_target_5xx[*].alarm_name,
+    aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[*].alarm_name,
+    [for alarm in aws_cloudwatch_metric_alarm.deployment_dead_letters : alarm.alarm_name],
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "deployment_target_5xx" {
+  count = var.load_balancer == null ? 0 : 1
+
+  alarm_name          = "${local.name}-deployment-target-5xx"
+  alarm_description   = "Rolls a ${local.name} deployment back: its tasks answered at least ${local.deployment_5xx_threshold} 5xx a minute for 2 minutes"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  dimensions          = { TargetGroup = var.load_balancer.target_group_arn_suffix, LoadBalancer = var.load_balancer.load_balancer_arn_suffix }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = local.deployment_5xx_threshold
+  treat_missing_data  = "notBreaching" # no 5xx reported is no error
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "deployment_unhealthy_targets" {
+  count = var.load_balancer == null ? 0 : 1
+
+  alarm_name          = "${local.name}-deployment-unhealthy-targets"
+  alarm_description   = "Rolls a ${local.name} deployment back: a target of its group failed the load balancer's health checks for 3 minutes"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = { TargetGroup = var.load_balancer.target_group_arn_suffix, LoadBalancer = var.load_balancer.load_balancer_arn_suffix }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+
+  tags = var.tags
+}
+
+# A message moved into a DLQ this minute: the visible count rose (DIFF > 0). Watching the rise, not the count,
+# keeps messages left from an earlier incident from rolling back every later deployment.
+resource "aws_cloudwatch_metric_alarm" "deployment_dead_letters" {
+  for_each = toset(var.deployment_alarm_dlq_names)
+
+  alarm_name          = "${local.name}-deployment-dead-letters-${each.key}"
+  alarm_description   = "Rolls a ${local.name} deployment back: a message was moved into ${each.key}"
+  evaluation_periods  = 2 # two points evaluated, so the latest always has the one DIFF subtracts
+  datapoints_to_alarm = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching" # SQS stops reporting an idle queue
+
+  metric_query {
+    id          = "dead_lettered"
+    expression  = "DIFF(visible)"
+    label       = "Messages moved into ${each.key}"
+    return_data = true
+  }
+
+  metric_query {
+    id          = "visible"
+    return_data = false
+
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = each.key }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+
+  tags = var.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------
 # Autoscaling: one scalable target, then the policies (or scheduled actions) of scaling.mode.
 # ---------------------------------------------------------------------------------------------------------
 
 locals {
-  mode               = var.scaling.mode
-  cooldown           = var.scaling.cooldown_seconds
+  mode = var.scaling.mode
+  # Every policy adds tasks after scale_out_cooldown (60 s: a task is cheap, a backlog is not) and removes them
+  # after scale_in_cooldown (300 s: no flapping while a burst is still being absorbed).
+  scale_out_cooldown = var.scaling.scale_out_cooldown_seconds
+  scale_in_cooldown  = var.scaling.scale_in_cooldown_seconds
   scaling_resource   = "service/${var.cluster_name}/${aws_ecs_service.this.name}"
   scalable_dimension = "ecs:service:DesiredCount"
 
@@ -501,8 +630,8 @@ resource "aws_appautoscaling_policy" "alb_requests" {
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.scaling.target_value
-    scale_in_cooldown  = local.cooldown
-    scale_out_cooldown = 60
+    scale_in_cooldown  = local.scale_in_cooldown
+    scale_out_cooldown = local.scale_out_cooldown
 
     predefined_metric_specification {
       predefined_metric_type = "ALBRequestCountPerTarget"
@@ -523,8 +652,8 @@ resource "aws_appautoscaling_policy" "cpu" {
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.scaling.target_value
-    scale_in_cooldown  = local.cooldown
-    scale_out_cooldown = 60
+    scale_in_cooldown  = local.scale_in_cooldown
+    scale_out_cooldown = local.scale_out_cooldown
 
     predefined_metric_specification {
       predefined_metric_type = "ECSServiceAverageCPUUtilization"
@@ -544,7 +673,7 @@ resource "aws_appautoscaling_policy" "queue_scale_out" {
 
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
-    cooldown                = local.cooldown
+    cooldown                = local.scale_out_cooldown
     metric_aggregation_type = "Maximum"
 
     dynamic "step_adjustment" {
@@ -570,7 +699,7 @@ resource "aws_appautoscaling_policy" "queue_scale_in" {
 
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
-    cooldown                = local.cooldown
+    cooldown                = local.scale_in_cooldown
     metric_aggregation_type = "Maximum"
 
     # Alarm threshold 0 (<=): metric - threshold <= 0 means an empty queue; remove one task per cooldown.
@@ -621,9 +750,11 @@ resource "aws_cloudwatch_metric_alarm" "queue_empty" {
 }
 
 # backlog_per_task: the backlog each task would have to work through, kept at
-# acceptable_latency_seconds / processing_seconds (e.g. 60 s / 0.5 s = 120 messages per task).
-# The IF guards division by zero: with no running task the backlog itself is the value, so a service scaled
-# to zero starts again as soon as messages arrive.
+# acceptable_latency_seconds / processing_seconds. E.g. 60 s / 0.5 s = 120 messages per task: 360 visible messages
+# and 2 running tasks is 180 per task, above 120, so target tracking adds a task (3 tasks: 120 each).
+# FILL(running, 1) guards the division: a minute without a RunningTaskCount data point (no task running, or
+# Container Insights not reporting yet) counts as one task, so the value is the backlog itself and a service
+# scaled to zero starts again as soon as messages arrive (360 visible with none running: 360 > 120, scale out).
 resource "aws_appautoscaling_policy" "backlog_per_task" {
   count = local.mode == "backlog_per_task" ? 1 : 0
 
@@ -635,8 +766,8 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.scaling.acceptable_latency_seconds / var.scaling.processing_seconds
-    scale_in_cooldown  = local.cooldown
-    scale_out_cooldown = 60
+    scale_in_cooldown  = local.scale_in_cooldown
+    scale_out_cooldown = local.scale_out_cooldown
 
     customized_metric_specification {
       metrics {
@@ -687,7 +818,7 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
       metrics {
         id          = "backlog_per_task"
         label       = "Visible messages per running task"
-        expression  = "IF(running > 0, visible / running, visible)"
+        expression  = "visible / FILL(running, 1)"
         return_data = true
       }
     }

@@ -68,3 +68,13 @@ output "tracing_environment" {
   description = "The OTEL_* variables given to the app container (empty without tracing): exporter, endpoint, sampler and its ratio."
   value       = local.tracing_environment
 }
+
+output "capacity_provider_strategy" {
+  description = "The service's capacity provider strategy: list of { capacity_provider, base, weight }."
+  value       = var.capacity_provider_strategy
+}
+
+output "deployment_alarm_names" {
+  description = "The alarms that roll a deployment of this service back (ECS deployment alarms): its target group's 5xx and unhealthy targets behind a load balancer, a message moved into one of deployment_alarm_dlq_names. Empty: only the deployment circuit breaker."
+  value       = local.deployment_alarm_names
+}

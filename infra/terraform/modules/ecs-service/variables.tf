@@ -117,9 +117,14 @@ variable "env_prefix" {
 }
 
 variable "environment" {
-  description = "Plain environment variables of the container (resource names and ARNs; never secret values)."
+  description = "Plain environment variables of the container (resource names and ARNs; never secret values). No empty values: ECS drops a variable whose value is empty, so Terraform would plan it back forever."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for value in values(var.environment) : value != null && value != ""])
+    error_message = "environment values must not be empty or null (ECS drops such variables: leave them out instead)."
+  }
 }
 
 variable "secrets" {
@@ -194,24 +199,50 @@ variable "stop_timeout" {
   }
 }
 
-variable "capacity_provider" {
-  description = "FARGATE, or FARGATE_SPOT for interruptible work only (Spot tasks are stopped with a 2-minute warning)."
-  type        = string
-  default     = "FARGATE"
+variable "capacity_provider_strategy" {
+  description = "How the tasks are spread over FARGATE and FARGATE_SPOT: base tasks on a provider first, the rest by weight. The default runs everything on regular Fargate. For interruptible work, e.g. [{ capacity_provider = \"FARGATE\", base = 1, weight = 0 }, { capacity_provider = \"FARGATE_SPOT\", weight = 1 }]: one on-demand task that Spot interruptions cannot stop, every further task on Spot (stopped with a 2-minute warning when AWS needs the capacity)."
+  type = list(object({
+    capacity_provider = string
+    base              = optional(number, 0)
+    weight            = optional(number, 1)
+  }))
+  default = [{ capacity_provider = "FARGATE", base = 0, weight = 1 }]
 
   validation {
-    condition     = contains(["FARGATE", "FARGATE_SPOT"], var.capacity_provider)
-    error_message = "capacity_provider must be FARGATE or FARGATE_SPOT."
+    condition = (
+      length(var.capacity_provider_strategy) > 0 &&
+      alltrue([for entry in var.capacity_provider_strategy : contains(["FARGATE", "FARGATE_SPOT"], entry.capacity_provider)]) &&
+      length(distinct([for entry in var.capacity_provider_strategy : entry.capacity_provider])) == length(var.capacity_provider_strategy)
+    )
+    error_message = "capacity_provider_strategy names FARGATE and/or FARGATE_SPOT, each at most once."
+  }
+
+  # ECS's own rules for a strategy: bases 0..100000 on at most one provider, weights 0..1000, one of them above 0.
+  validation {
+    condition = (
+      alltrue([for entry in var.capacity_provider_strategy : entry.base >= 0 && entry.base <= 100000 && entry.weight >= 0 && entry.weight <= 1000]) &&
+      length([for entry in var.capacity_provider_strategy : entry if entry.base > 0]) <= 1 &&
+      anytrue([for entry in var.capacity_provider_strategy : entry.weight > 0])
+    )
+    error_message = "capacity_provider_strategy: base 0-100000 on at most one provider, weight 0-1000, and at least one weight above 0."
   }
 }
 
 variable "load_balancer" {
-  description = "Target group to register the tasks in and the load balancer's security group (the only allowed ingress); null for workers that take no traffic."
+  description = "Target group to register the tasks in, the load balancer's security group (the only allowed ingress), and the ARN suffixes of both (the dimensions of the target group's 5xx and unhealthy-host deployment alarms); null for workers that take no traffic."
   type = object({
-    target_group_arn  = string
-    security_group_id = string
+    target_group_arn         = string
+    security_group_id        = string
+    target_group_arn_suffix  = string # "targetgroup/<name>/<id>"
+    load_balancer_arn_suffix = string # "app/<name>/<id>"
   })
   default = null
+}
+
+variable "deployment_alarm_dlq_names" {
+  description = "Dead-letter queues of the queues this service consumes. A message moved into one during a deployment means the new revision fails messages: its alarm rolls the deployment back (see \"Deployments\" in the README)."
+  type        = list(string)
+  default     = []
 }
 
 variable "scaling" {
@@ -224,7 +255,8 @@ variable "scaling" {
                        acceptable_latency_seconds / processing_seconds
       scheduled        min/max raised to max_capacity by schedule_scale_up_cron, lowered to min_capacity by
                        schedule_scale_down_cron (cron(...) expressions in schedule_timezone)
-    cooldown_seconds applies to scale-in (and to both directions of step scaling).
+    scale_out_cooldown_seconds (60) and scale_in_cooldown_seconds (300) apply to every policy of every mode: adding
+    tasks quickly is cheap, removing them slowly avoids flapping.
   EOT
   type = object({
     mode                       = string
@@ -236,7 +268,8 @@ variable "scaling" {
     schedule_scale_up_cron     = optional(string)
     schedule_scale_down_cron   = optional(string)
     schedule_timezone          = optional(string, "UTC")
-    cooldown_seconds           = optional(number, 300)
+    scale_out_cooldown_seconds = optional(number, 60)
+    scale_in_cooldown_seconds  = optional(number, 300)
   })
 
   validation {

@@ -83,6 +83,11 @@ output "secret_names" {
   value       = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
 }
 
+output "secret_recovery_windows" {
+  description = "Days each secret stays restorable (its name taken) after a destroy, by topology secret key: 0 where the environment is torn down and re-created."
+  value       = { for key, secret in aws_secretsmanager_secret.this : key => secret.recovery_window_in_days }
+}
+
 output "kms_key_arns" {
   description = "ARNs of the topology's KMS keys (not the messaging key), by topology key."
   value       = { for key, kms_key in aws_kms_key.topology : key => kms_key.arn }

@@ -12,6 +12,8 @@ locals {
 
   nat_gateway_count = local.create ? (var.single_nat_gateway ? 1 : var.azs_count) : 0
 
+  interface_endpoint_services = local.create && var.vpc_endpoints_enabled ? var.vpc_endpoint_services : toset([])
+
   log_group_arn_prefix = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:"
 }
 
@@ -160,6 +162,46 @@ resource "aws_vpc_endpoint" "gateway" {
   service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}${each.key}" })
+}
+
+# Interface endpoints: one ENI per private subnet, reached by the tasks over HTTPS under the services' usual
+# names (private DNS), so the SDKs need no endpoint configuration. What still needs the NAT gateway: the payment
+# provider, the Cognito JWKS (or oidc_jwks_url), and the ADOT sidecar image on public ECR (mirror it into ECR
+# with a pull-through cache rule, or tasks cannot start without NAT while tracing is on).
+resource "aws_security_group" "endpoints" {
+  count = length(local.interface_endpoint_services) > 0 ? 1 : 0
+
+  name        = "${var.name_prefix}vpc-endpoints"
+  description = "Interface VPC endpoints: HTTPS in from the private subnets (the tasks)"
+  vpc_id      = aws_vpc.this[0].id
+
+  tags = merge(var.tags, { Name = "${var.name_prefix}vpc-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  for_each = length(local.interface_endpoint_services) > 0 ? toset(local.private_subnet_cidrs) : toset([])
+
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS from the tasks in ${each.key}"
+  cidr_ipv4         = each.key
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+
+  tags = var.tags
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface_endpoint_services
+
+  vpc_id              = aws_vpc.this[0].id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
 
   tags = merge(var.tags, { Name = "${var.name_prefix}${each.key}" })
 }

@@ -92,6 +92,28 @@ variable "flow_log_kms_key_arn" {
   default     = null
 }
 
+variable "vpc_endpoints_enabled" {
+  description = "Interface VPC endpoints (vpc_endpoint_services: private DNS, in the private subnets) for the AWS APIs the tasks need to start and run, so a NAT gateway failure does not stop the shop. About $7.30 a month per endpoint per AZ plus $0.01/GB (the 11 default endpoints in 2 AZs: about $160 a month, versus about $32 for the one NAT gateway); off by default, on for production. Created VPC only."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.vpc_endpoints_enabled || var.create_vpc
+    error_message = "vpc_endpoints_enabled needs create_vpc = true: an existing VPC's endpoints belong to its owner (a second endpoint with private DNS for the same service would conflict)."
+  }
+}
+
+variable "vpc_endpoint_services" {
+  description = "The interface endpoints vpc_endpoints_enabled creates, by service name without \"com.amazonaws.<region>.\". The default covers every AWS API the tasks call besides DynamoDB and S3 (gateway endpoints): image pulls (ecr.api, ecr.dkr; the layers come from S3), the awslogs driver (logs), injected secrets (secretsmanager), the services' own calls (sqs, events, kms, states, email for SES, sns for SMS) and the tracing sidecar's exports (xray). Drop one a region does not offer (SES's API endpoint \"email\" is recent)."
+  type        = set(string)
+  default     = ["ecr.api", "ecr.dkr", "email", "events", "kms", "logs", "secretsmanager", "sns", "sqs", "states", "xray"]
+
+  validation {
+    condition     = alltrue([for service in var.vpc_endpoint_services : can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)*$", service)) && !contains(["dynamodb", "s3"], service)])
+    error_message = "vpc_endpoint_services are service names such as \"ecr.api\" (without com.amazonaws.<region>.); dynamodb and s3 are gateway endpoints already."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags)."
   type        = map(string)

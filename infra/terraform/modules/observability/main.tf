@@ -92,8 +92,16 @@ locals {
     {
       for key, arn in var.state_machine_arns : "executions-timed-out/${key}" => merge(local.any_occurrence, {
         name        = "${var.name_prefix}${key}-executions-timed-out"
-        description = "An execution of state machine ${key} timed out."
+        description = "An execution of state machine ${key} timed out (its top-level TimeoutSeconds: the run was stuck or too slow)."
         metrics     = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsTimedOut", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
+      })
+    },
+    # Stopped by hand (StopExecution) or by a redeploy that deleted the state machine: the run did not finish.
+    {
+      for key, arn in var.state_machine_arns : "executions-aborted/${key}" => merge(local.any_occurrence, {
+        name        = "${var.name_prefix}${key}-executions-aborted"
+        description = "An execution of state machine ${key} was aborted (StopExecution): its work is unfinished until it is run again."
+        metrics     = tomap({ m = { namespace = "AWS/States", metric_name = "ExecutionsAborted", stat = "Sum", dimensions = tomap({ StateMachineArn = arn }) } })
       })
     },
     {
@@ -177,6 +185,23 @@ locals {
         metrics            = tomap({ m = { namespace = "AWS/ApplicationELB", metric_name = "TargetResponseTime", stat = "p99", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix }) } })
       }
     },
+    # Targets failing their health checks (a task that starts but cannot serve, a crash loop). The load balancer
+    # reports the count every minute for a target group with targets, 0 included; a target still in its initial
+    # health checks or draining is not unhealthy, so a deployment alone does not breach. 3 of 5 like the others.
+    {
+      for key, suffix in var.target_group_arn_suffixes : "unhealthy-hosts/${key}" => {
+        name               = "${var.name_prefix}${key}-unhealthy-hosts"
+        description        = "The ${key} target group has targets failing their health checks in 3 of the last 5 minutes."
+        comparison         = "GreaterThanThreshold"
+        threshold          = 0
+        period             = 60
+        evaluation_periods = 5
+        datapoints         = 3
+        treat_missing_data = "notBreaching"
+        expression         = null
+        metrics            = tomap({ m = { namespace = "AWS/ApplicationELB", metric_name = "UnHealthyHostCount", stat = "Maximum", dimensions = tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix }) } })
+      }
+    },
   )
 
   # ECS services short of tasks (crash loop, failing health checks, no capacity). A service whose tasks die
@@ -255,7 +280,117 @@ locals {
     },
   )
 
-  alarms = merge(local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms, local.application_alarms, local.outbox_alarms)
+  # The payment push (rules targeting an API destination). EventBridge retries a 401, 429 or 5xx answer for up
+  # to the retry policy's maximum event age (24 h), and FailedInvocations only counts an event once that is
+  # over: a 401 after an API key rotation would otherwise stay silent for a day. Retries happen in any
+  # healthy week too (a deployment's 502, a 429 at the rate limit), so only retries in 2 of the last 3
+  # five-minute windows alarm: a blip does not, a rejected key does within about 10 minutes. Sent only when not
+  # zero: no data is no retry.
+  api_destination_alarms = {
+    for name in var.api_destination_rule_names : "api-destination-retries/${name}" => {
+      name               = "${name}-retrying"
+      description        = "Rule ${name} keeps retrying its API destination (RetryInvocationAttempts in 2 of the last 3 five-minute windows): payment answers 401 (the connection's key is not the one payment accepts), 429 or 5xx. Events wait, for up to 24 h, then go to the target DLQ."
+      comparison         = "GreaterThanThreshold"
+      threshold          = 0
+      period             = 300
+      evaluation_periods = 3
+      datapoints         = 2
+      treat_missing_data = "notBreaching"
+      expression         = null
+      metrics            = tomap({ m = { namespace = "AWS/Events", metric_name = "RetryInvocationAttempts", stat = "Sum", dimensions = tomap({ EventBusName = var.event_bus_name, RuleName = name }) } })
+    }
+  }
+
+  # EventBridge Scheduler publishes per schedule group (not per schedule), only when not zero. A target error
+  # is a StartExecution the scheduler could not make (permissions, a deleted state machine, throttling): it
+  # retries, but a monthly run that needed a retry deserves a look. An event it could not even put into the
+  # schedule's DLQ is a start lost without a trace: the DLQ alarms cannot see it.
+  scheduler_alarms = merge(
+    {
+      for group in var.schedule_group_names : "scheduler-target-errors/${group}" => merge(local.any_occurrence, {
+        name        = "${group}-target-errors"
+        description = "EventBridge Scheduler could not start a target of schedule group ${group} (TargetErrorCount): check the schedule's role and state machine; it retries, then writes to the schedule's DLQ."
+        metrics     = tomap({ m = { namespace = "AWS/Scheduler", metric_name = "TargetErrorCount", stat = "Sum", dimensions = tomap({ ScheduleGroup = group }) } })
+      })
+    },
+    {
+      for group in var.schedule_group_names : "scheduler-dlq-failed/${group}" => merge(local.any_occurrence, {
+        name        = "${group}-dead-letter-failed"
+        description = "EventBridge Scheduler could not put a failed start of schedule group ${group} into its DLQ (InvocationsFailedToBeSentToDeadLetterCount): that start is lost. Check the DLQ and the schedule role's sqs:SendMessage."
+        metrics     = tomap({ m = { namespace = "AWS/Scheduler", metric_name = "InvocationsFailedToBeSentToDeadLetterCount", stat = "Sum", dimensions = tomap({ ScheduleGroup = group }) } })
+      })
+    },
+  )
+
+  # "The scheduled run did not succeed": the one failure that sends no metric at all (the schedule was
+  # disabled or deleted, the start was lost, the execution never began). Alarms evaluate a sliding window
+  # (no calendar alignment in this provider), so the alarm looks at hourly points and asks of each whether it
+  # is on the schedule's day of the month (UTC) without a success in that hour:
+  #   IF(DATE(succeeded) == <day>, FILL(succeeded, 0), 1) < 1, for 24 of 24 hours.
+  # DATE() returns a point for every period of the range whatever the metric holds, and FILL(.., 0) makes an
+  # hour without a success 0, so the series has no gaps. Only 24 hours all on that day and all without a
+  # success breach, which can happen only at the end of the day (UTC), about 21 hours after a 03:00 start;
+  # any success that day (a rerun too) keeps the alarm quiet, and every other day of the month reads 1. A run
+  # must therefore end on the day it starts (checked in var.scheduled_runs, against its run timeout). Missing
+  # data would mean the check itself is broken (the expression never lacks a point): breaching, so that shows.
+  # The alarm clears by itself an hour later, when the window leaves that day, which says nothing about the
+  # run: so no OK notification for it.
+  scheduled_run_alarms = {
+    for key, run in var.scheduled_runs : "scheduled-run-missed/${key}" => {
+      name               = "${var.name_prefix}${key}-did-not-succeed"
+      description        = "Schedule ${key} fires on day ${local.scheduled_run_days[key]} of the month (UTC), and its state machine had no successful execution that day. Look for a failed, timed-out or aborted execution, the schedule's DLQ, or a disabled schedule; then start the run by hand. This alarm returns to OK by itself an hour later."
+      comparison         = "LessThanThreshold"
+      threshold          = 1
+      period             = 3600
+      evaluation_periods = 24
+      datapoints         = 24
+      treat_missing_data = "breaching"
+      notify_ok          = false
+      expression         = "IF(DATE(succeeded) == ${local.scheduled_run_days[key]}, FILL(succeeded, 0), 1)"
+      metrics            = tomap({ succeeded = { namespace = "AWS/States", metric_name = "ExecutionsSucceeded", stat = "Sum", dimensions = tomap({ StateMachineArn = run.state_machine_arn }) } })
+    }
+  }
+  # cron(<minute> <hour> <day of month> * ? *): the only form var.scheduled_runs accepts (its validation repeats it).
+  monthly_cron_pattern      = "^cron\\(([0-9]{1,2}) ([0-9]{1,2}) ([0-9]{1,2}) \\* \\? \\*\\)$"
+  scheduled_run_cron_fields = { for key, run in var.scheduled_runs : key => regex(local.monthly_cron_pattern, run.expression) }
+  scheduled_run_days        = { for key, fields in local.scheduled_run_cron_fields : key => tonumber(fields[2]) }
+
+  # SES sending reputation, account-wide (AWS/SES without dimensions): AWS puts an account under review at a
+  # 5 % bounce rate or a 0.1 % complaint rate and recommends staying below 2 % and 0.1 %, so those are the
+  # defaults. SES recomputes the rates over a window of recent sending and publishes them only for an account
+  # that sends: no data is not breaching. Maximum over an hour: one high reading already matters.
+  email_alarms = var.email_reputation_alarms ? {
+    "ses/bounce-rate" = {
+      name               = "${var.name_prefix}ses-bounce-rate"
+      description        = "The account's SES bounce rate is above ${var.ses_bounce_rate_threshold * 100} % (AWS reviews the account at 5 %): addresses that do not exist, or a list gone stale. Sending may be paused."
+      comparison         = "GreaterThanThreshold"
+      threshold          = var.ses_bounce_rate_threshold
+      period             = 3600
+      evaluation_periods = 1
+      datapoints         = 1
+      treat_missing_data = "notBreaching"
+      expression         = null
+      metrics            = tomap({ m = { namespace = "AWS/SES", metric_name = "Reputation.BounceRate", stat = "Maximum", dimensions = tomap({}) } })
+    }
+    "ses/complaint-rate" = {
+      name               = "${var.name_prefix}ses-complaint-rate"
+      description        = "The account's SES complaint rate is above ${var.ses_complaint_rate_threshold * 100} % (AWS reviews the account at 0.1 %): recipients mark the shop's e-mail as spam. Sending may be paused."
+      comparison         = "GreaterThanThreshold"
+      threshold          = var.ses_complaint_rate_threshold
+      period             = 3600
+      evaluation_periods = 1
+      datapoints         = 1
+      treat_missing_data = "notBreaching"
+      expression         = null
+      metrics            = tomap({ m = { namespace = "AWS/SES", metric_name = "Reputation.ComplaintRate", stat = "Maximum", dimensions = tomap({}) } })
+    }
+  } : {}
+
+  alarms = merge(
+    local.dlq_alarms, local.queue_age_alarms, local.rule_alarms, local.workflow_alarms, local.alb_alarms, local.ecs_alarms,
+    local.application_alarms, local.outbox_alarms, local.api_destination_alarms, local.scheduler_alarms, local.scheduled_run_alarms,
+    local.email_alarms,
+  )
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
@@ -269,9 +404,9 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   datapoints_to_alarm = each.value.datapoints
   treat_missing_data  = each.value.treat_missing_data
 
-  # OK too, so whoever got the alarm also learns it cleared.
+  # OK too, so whoever got the alarm also learns it cleared (except where OK says nothing: see scheduled_run_alarms).
   alarm_actions = [var.alarm_topic_arn]
-  ok_actions    = [var.alarm_topic_arn]
+  ok_actions    = try(each.value.notify_ok, true) ? [var.alarm_topic_arn] : []
 
   # The expression, when there is one, is what the alarm watches; otherwise its single metric is.
   dynamic "metric_query" {

@@ -39,13 +39,76 @@ variable "rule_names" {
 }
 
 variable "api_destination_rule_names" {
-  description = "Names of the rules whose target is an API destination (payment's HTTP push); they get their own dashboard widget."
+  description = "Names of the rules whose target is an API destination (payment's HTTP push): a retry alarm each (a 401 is retried for up to 24 h before it counts as failed) and their own dashboard widget."
   type        = list(string)
   default     = []
 }
 
+variable "schedule_group_names" {
+  description = "EventBridge Scheduler schedule groups of this environment (workflows' schedule_group_name): target-error and failed-to-dead-letter alarms each. Scheduler publishes its metrics per group, so the group must be the environment's own."
+  type        = list(string)
+  default     = []
+}
+
+variable "scheduled_runs" {
+  description = "Schedules whose state machine must succeed on the day they fire, by schedule key (workflows' schedules output): a \"did not succeed\" alarm each. Monthly crons in UTC only (cron(M H D * ? *)), and the run must end that day: start time plus run_timeout_seconds within 24:00 UTC."
+  type = map(object({
+    state_machine_arn   = string
+    expression          = string
+    timezone            = string
+    run_timeout_seconds = number
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for run in values(var.scheduled_runs) :
+      run.timezone == "UTC" && can(regex("^cron\\(([0-9]{1,2}) ([0-9]{1,2}) ([0-9]{1,2}) \\* \\? \\*\\)$", run.expression))
+    ])
+    error_message = "scheduled_runs takes monthly schedules in UTC, cron(<minute> <hour> <day of month> * ? *): the alarm checks that UTC day of the month (metric math DATE())."
+  }
+
+  validation {
+    condition = alltrue([
+      for run in values(var.scheduled_runs) : try(
+        tonumber(regex("^cron\\(([0-9]{1,2}) ([0-9]{1,2})", run.expression)[1]) * 3600 + tonumber(regex("^cron\\(([0-9]{1,2})", run.expression)[0]) * 60 + run.run_timeout_seconds <= 86400,
+        false,
+      )
+    ])
+    error_message = "A scheduled run must end (its start time plus run_timeout_seconds) by 24:00 UTC of the day it starts: the alarm looks for its success on that day only."
+  }
+}
+
+variable "email_reputation_alarms" {
+  description = "Alarm on the account's SES reputation (AWS/SES Reputation.BounceRate and Reputation.ComplaintRate, account-wide). Turn off where another stack of the same account already does."
+  type        = bool
+  default     = true
+}
+
+variable "ses_bounce_rate_threshold" {
+  description = "Alarm when the account's SES bounce rate (a fraction: 0.02 is 2 %) is above this. AWS recommends below 2 % and reviews the account at 5 %."
+  type        = number
+  default     = 0.02
+
+  validation {
+    condition     = var.ses_bounce_rate_threshold > 0 && var.ses_bounce_rate_threshold < 0.05
+    error_message = "The bounce rate threshold is a fraction below 0.05 (5 %, where AWS already reviews the account)."
+  }
+}
+
+variable "ses_complaint_rate_threshold" {
+  description = "Alarm when the account's SES complaint rate (a fraction: 0.001 is 0.1 %) is above this. AWS recommends below 0.1 % and reviews the account from 0.1 %."
+  type        = number
+  default     = 0.001
+
+  validation {
+    condition     = var.ses_complaint_rate_threshold > 0 && var.ses_complaint_rate_threshold <= 0.001
+    error_message = "The complaint rate threshold is a fraction of at most 0.001 (0.1 %, where AWS reviews the account)."
+  }
+}
+
 variable "state_machine_arns" {
-  description = "Step Functions state machine ARNs by topology key (failed and timed-out execution alarms)."
+  description = "Step Functions state machine ARNs by topology key (failed, timed-out and aborted execution alarms)."
   type        = map(string)
 }
 
@@ -60,7 +123,7 @@ variable "alb_arn_suffix" {
 }
 
 variable "target_group_arn_suffixes" {
-  description = "ARN suffixes of the target groups by name (\"order\", \"payment\"): the TargetGroup dimension."
+  description = "ARN suffixes of the target groups by name (\"order\", \"payment\"): the TargetGroup dimension (5xx rate, latency and unhealthy-host alarms)."
   type        = map(string)
 }
 

@@ -26,14 +26,15 @@ locals {
   }
 
   # Resolution exactly like DeployedTopology.resolve (shared/src/shop_shared/topology/names.py): bus -> bus name,
-  # email_sender -> the address, kms_key -> alias name, activity/state_machine -> ARN, table/queue/secret -> name.
+  # email_sender -> the address (var.email_sender: the deployment's, not the topology's local one), kms_key -> alias
+  # name, activity/state_machine -> ARN, table/queue/secret -> name.
   # The secret's name is read back from its ARN ("...:secret:<name>-<6 random characters>"); an ARN that does
   # not parse is passed as is, which Secrets Manager accepts as a SecretId just the same.
   secret_names = {
     for key, arn in var.secret_arns : key => try(regex("^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:(.+)-[0-9A-Za-z]{6}$", arn)[0], arn)
   }
   values_by_reference = merge(
-    { bus = var.event_bus_name, email_sender = var.topology.email_sender },
+    { bus = var.event_bus_name, email_sender = var.email_sender },
     { for key, name in var.table_names : "table:${key}" => name },
     { for key, name in var.queue_names : "queue:${key}" => name },
     { for key, name in local.secret_names : "secret:${key}" => name },
@@ -97,9 +98,9 @@ locals {
           reference.kind == "table" && can(regex(local.outbox_variable_pattern, variable)) ? ["dynamodb:BatchWriteItem"] : [],
         ))
         resources = lookup(local.resources_by_reference, reference.lookup, null)
-        # Only the topology's sender address, even if the identity is a whole domain.
+        # Only the sender address, even though the identity is the whole domain.
         conditions = reference.kind == "email_sender" ? [
-          { test = "StringEquals", variable = "ses:FromAddress", values = [var.topology.email_sender] }
+          { test = "StringEquals", variable = "ses:FromAddress", values = [var.email_sender] }
         ] : []
       } if length(local.actions_by_kind[reference.kind]) > 0
     ]
@@ -120,12 +121,15 @@ locals {
         resources  = [var.secret_kms_key_arn]
         conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["secretsmanager.${var.aws_region}.amazonaws.com"] }]
       }] : [],
-      # SNS Publish to a phone number has no resource ARN: IAM only accepts "*" for it.
+      # SNS Publish to a phone number names no resource (IAM sees "*"), so "Resource" cannot narrow it. NotResource
+      # on every SNS ARN can: the statement then allows Publish on anything that is NOT a topic (or a mobile
+      # platform endpoint), which leaves exactly the phone numbers. A compromised notifications task cannot
+      # publish into any topic, the alarm topic included.
       var.sms_enabled && try(local.service_extras[service].sms, false) ? [{
-        sid        = "SendSmsToPhoneNumbers"
-        actions    = ["sns:Publish"]
-        resources  = ["*"]
-        conditions = []
+        sid           = "SendSmsToPhoneNumbers"
+        actions       = ["sns:Publish"]
+        not_resources = ["arn:*:sns:*:*:*"]
+        conditions    = []
       }] : [],
     )
   }
@@ -153,16 +157,15 @@ locals {
 data "aws_iam_policy_document" "task" {
   for_each = local.services
 
-  # checkov:skip=CKV_AWS_111: the only statement on "*" is sns:Publish for SMS; a phone number has no resource ARN.
-  # checkov:skip=CKV_AWS_356: the only statement on "*" is sns:Publish for SMS; a phone number has no resource ARN.
   dynamic "statement" {
     for_each = local.statements[each.key]
 
     content {
-      sid       = statement.value.sid
-      effect    = "Allow"
-      actions   = statement.value.actions
-      resources = statement.value.resources
+      sid           = statement.value.sid
+      effect        = "Allow"
+      actions       = statement.value.actions
+      resources     = try(statement.value.resources, null)
+      not_resources = try(statement.value.not_resources, null) # only SMS: see extra_statements
 
       dynamic "condition" {
         for_each = statement.value.conditions

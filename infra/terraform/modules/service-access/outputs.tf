@@ -1,5 +1,5 @@
 output "environment" {
-  description = "Per service, its environment: exactly the variables of topology.services resolved like DeployedTopology.resolve (bus/table/queue/secret -> name, kms_key -> alias name, activity/state_machine -> ARN, email_sender -> address), plus AWS_REGION."
+  description = "Per service, its environment: exactly the variables of topology.services resolved like DeployedTopology.resolve (bus/table/queue/secret -> name, kms_key -> alias name, activity/state_machine -> ARN, email_sender -> var.email_sender), plus AWS_REGION."
   value       = local.environment
 }
 

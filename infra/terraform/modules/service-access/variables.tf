@@ -1,5 +1,5 @@
 variable "topology" {
-  description = "The shared topology: yamldecode(file(\".../shared/src/shop_shared/topology/topology.yaml\")). Only `services`, `tables` (for their indexes) and `email_sender` are read here."
+  description = "The shared topology: yamldecode(file(\".../shared/src/shop_shared/topology/topology.yaml\")). Only `services` and `tables` (for their indexes) are read here; the sender address is email_sender."
   type        = any
 
   validation {
@@ -78,8 +78,18 @@ variable "state_machine_arns" {
   type        = map(string)
 }
 
+variable "email_sender" {
+  description = "The address the services send e-mail from on AWS (what `email_sender` resolves to, and the only ses:FromAddress allowed). The topology's email_sender is the local runtime's; a deployment sends from an address of a domain it has verified in SES."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._%+-]+@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.email_sender))
+    error_message = "email_sender must be one e-mail address with a lower-case domain, e.g. \"no-reply@shop.example.com\"."
+  }
+}
+
 variable "email_identity_arn" {
-  description = "ARN of the verified SES identity of topology.email_sender: the only identity a service with an `email_sender` reference may send from."
+  description = "ARN of the verified SES identity (the domain of email_sender, or the address itself): the only identity a service with an `email_sender` reference may send from."
   type        = string
 
   validation {

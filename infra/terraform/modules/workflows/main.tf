@@ -119,6 +119,16 @@ resource "aws_sfn_state_machine" "this" {
 
   # Step Functions checks the log delivery permissions when the state machine is created.
   depends_on = [aws_iam_role_policy.state_machine]
+
+  lifecycle {
+    # Without a top-level TimeoutSeconds a Standard execution may wait up to a year (a Map waiting on workers
+    # that never come): no failure, no timeout, no alarm. With it, a stuck run ends TIMED_OUT and the
+    # observability module's executions-timed-out alarm fires.
+    precondition {
+      condition     = try(tonumber(jsondecode(local.definitions[each.key]).TimeoutSeconds) > 0, false)
+      error_message = "State machine ${each.key}'s ASL has no positive top-level TimeoutSeconds: a stuck execution would run for up to a year without alarming."
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -133,6 +143,17 @@ resource "aws_sqs_queue" "schedule_dlq" {
   message_retention_seconds = local.dlq_retention_seconds
   sqs_managed_sse_enabled   = true
   redrive_allow_policy      = jsonencode({ redrivePermission = "denyAll" })
+
+  tags = var.tags
+}
+
+# The environment's own schedule group: EventBridge Scheduler publishes its metrics (target errors, events
+# that could not be dead-lettered) per group, not per schedule, so this group's metrics are this
+# environment's alone, apart from anything else in the account's "default" group.
+resource "aws_scheduler_schedule_group" "this" {
+  count = length(local.schedules) > 0 ? 1 : 0
+
+  name = "${var.name_prefix}schedules"
 
   tags = var.tags
 }
@@ -185,6 +206,7 @@ resource "aws_scheduler_schedule" "this" {
   # checkov:skip=CKV_AWS_297: the schedule holds only its execution input (the topology's, e.g. {}), nothing secret; a CMK would need a key grant to the scheduler.
 
   name                         = "${var.name_prefix}${each.key}"
+  group_name                   = aws_scheduler_schedule_group.this[0].name
   description                  = each.value.description
   schedule_expression          = each.value.expression
   schedule_expression_timezone = try(each.value.timezone, "UTC")

@@ -14,8 +14,25 @@ output "state_machine_names" {
 }
 
 output "schedule_names" {
-  description = "EventBridge Scheduler schedule names (group \"default\") by topology schedule key."
+  description = "EventBridge Scheduler schedule names (in schedule_group_name) by topology schedule key."
   value       = { for key, schedule in aws_scheduler_schedule.this : key => schedule.name }
+}
+
+output "schedule_group_name" {
+  description = "The environment's schedule group (\"<prefix>schedules\"): the ScheduleGroup dimension of its AWS/Scheduler metrics. Null without schedules."
+  value       = one(aws_scheduler_schedule_group.this[*].name)
+}
+
+output "schedules" {
+  description = "Each schedule's state machine ARN, expression, time zone and the state machine's run timeout (its ASL's top-level TimeoutSeconds), by topology schedule key: observability's scheduled_runs."
+  value = {
+    for key, schedule in local.schedules : key => {
+      state_machine_arn   = aws_sfn_state_machine.this[schedule.state_machine].arn
+      expression          = schedule.expression
+      timezone            = try(schedule.timezone, "UTC")
+      run_timeout_seconds = jsondecode(local.definitions[schedule.state_machine]).TimeoutSeconds
+    }
+  }
 }
 
 output "schedule_dlq_names" {

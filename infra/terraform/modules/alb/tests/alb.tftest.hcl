@@ -6,6 +6,34 @@ mock_provider "aws" {
       cidr_block = "10.40.0.0/16"
     }
   }
+  mock_data "aws_route53_zone" {
+    defaults = {
+      name         = "shop.example"
+      private_zone = false
+    }
+  }
+  # ACM's validation record for a one-name certificate, as the provider plans it.
+  mock_resource "aws_acm_certificate" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"
+      domain_validation_options = [{
+        domain_name           = "api.shop.example"
+        resource_record_name  = "_0123456789abcdef.api.shop.example."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_fedcba9876543210.abcdefghij.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_lb" {
+    override_during = plan
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop-test-alb/0123456789abcdef"
+      arn_suffix = "app/shop-test-alb/0123456789abcdef"
+      dns_name   = "shop-test-alb-123456789.eu-west-1.elb.amazonaws.com"
+      zone_id    = "Z32O12XQLNTSW2"
+    }
+  }
 }
 
 variables {
@@ -217,4 +245,126 @@ run "load_balancer_hardening" {
     condition     = alltrue([for tg in aws_lb_target_group.this : tg.target_type == "ip" && tg.health_check[0].path == "/health"])
     error_message = "Target groups must register Fargate task IPs and probe /health."
   }
+}
+
+run "a_hosted_zone_gets_a_dns_validated_certificate_and_an_alias" {
+  command = plan
+
+  variables {
+    domain_name     = "api.shop.example"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  assert {
+    condition     = length(aws_acm_certificate.this) == 1 && aws_acm_certificate.this[0].domain_name == "api.shop.example" && aws_acm_certificate.this[0].validation_method == "DNS"
+    error_message = "With route53_zone_id the module requests a DNS-validated certificate for domain_name."
+  }
+
+  assert {
+    condition = (
+      aws_route53_record.certificate_validation[0].zone_id == "Z0123456789ABCDEFGHIJ" &&
+      aws_route53_record.certificate_validation[0].name == "_0123456789abcdef.api.shop.example." &&
+      aws_route53_record.certificate_validation[0].type == "CNAME" &&
+      aws_route53_record.certificate_validation[0].records == toset(["_fedcba9876543210.abcdefghij.acm-validations.aws."])
+    )
+    error_message = "ACM's validation record goes into the hosted zone."
+  }
+
+  assert {
+    condition     = aws_acm_certificate_validation.this[0].certificate_arn == aws_acm_certificate.this[0].arn
+    error_message = "The certificate is waited for until ACM has validated it."
+  }
+
+  assert {
+    condition = (
+      aws_route53_record.alias[0].name == "api.shop.example" && aws_route53_record.alias[0].type == "A" &&
+      aws_route53_record.alias[0].alias[0].name == "shop-test-alb-123456789.eu-west-1.elb.amazonaws.com" &&
+      aws_route53_record.alias[0].alias[0].zone_id == "Z32O12XQLNTSW2"
+    )
+    error_message = "domain_name is an alias of the load balancer in the hosted zone."
+  }
+
+  assert {
+    condition = (
+      length(aws_lb_listener.https) == 1 && aws_lb_listener.https[0].certificate_arn == "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111" &&
+      aws_lb_listener.http.default_action[0].type == "redirect" && output.certificate_arn == aws_lb_listener.https[0].certificate_arn
+    )
+    error_message = "The HTTPS listener uses the managed certificate, and port 80 redirects."
+  }
+
+  assert {
+    condition     = output.api_base_url == "https://api.shop.example"
+    error_message = "api_base_url is https on domain_name."
+  }
+}
+
+run "bring_your_own_certificate_manages_no_dns" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    domain_name     = "api.shop.example"
+  }
+
+  assert {
+    condition = (
+      length(aws_acm_certificate.this) == 0 && length(aws_acm_certificate_validation.this) == 0 &&
+      length(aws_route53_record.certificate_validation) == 0 && length(aws_route53_record.alias) == 0 &&
+      output.domain_record == null && output.managed_certificate == null
+    )
+    error_message = "With certificate_arn and no zone the module creates no certificate and no record."
+  }
+}
+
+run "a_zone_and_a_certificate_together_are_refused" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    domain_name     = "api.shop.example"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [var.route53_zone_id]
+}
+
+run "a_zone_needs_a_domain_name" {
+  command = plan
+
+  variables {
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [var.route53_zone_id]
+}
+
+run "a_domain_outside_the_zone_is_refused" {
+  command = plan
+
+  variables {
+    domain_name     = "api.other.example"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  expect_failures = [aws_acm_certificate.this]
+}
+
+run "a_url_is_not_a_domain_name" {
+  command = plan
+
+  variables {
+    domain_name = "https://api.shop.example/events"
+  }
+
+  expect_failures = [var.domain_name]
+}
+
+run "an_upper_case_domain_name_is_refused" {
+  command = plan
+
+  variables {
+    domain_name = "API.shop.example"
+  }
+
+  expect_failures = [var.domain_name]
 }

@@ -116,8 +116,17 @@ run "service_rolls_back_and_stays_private" {
   }
 
   assert {
-    condition     = one(aws_ecs_service.this.capacity_provider_strategy).capacity_provider == "FARGATE"
+    condition = (
+      one(aws_ecs_service.this.capacity_provider_strategy).capacity_provider == "FARGATE" &&
+      one(aws_ecs_service.this.capacity_provider_strategy).base == 0 &&
+      one(aws_ecs_service.this.capacity_provider_strategy).weight == 1
+    )
     error_message = "Services run on regular Fargate unless told otherwise."
+  }
+
+  assert {
+    condition     = length(aws_ecs_service.this.alarms) == 0 && output.deployment_alarm_names == []
+    error_message = "A worker without a load balancer or dead-letter queue has no deployment alarm (the circuit breaker still rolls back)."
   }
 
   assert {
@@ -239,10 +248,10 @@ run "queue_steps_scaling" {
 
   assert {
     condition = (
-      aws_appautoscaling_policy.queue_scale_out[0].step_scaling_policy_configuration[0].cooldown == 300 &&
+      aws_appautoscaling_policy.queue_scale_out[0].step_scaling_policy_configuration[0].cooldown == 60 &&
       aws_appautoscaling_policy.queue_scale_in[0].step_scaling_policy_configuration[0].cooldown == 300
     )
-    error_message = "Both step policies must cool down for 300 s."
+    error_message = "The scale-out step policy cools down for 60 s, the scale-in one for 300 s."
   }
 
   assert {
@@ -286,8 +295,16 @@ run "backlog_per_task_scaling" {
     condition = one([
       for m in aws_appautoscaling_policy.backlog_per_task[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics :
       m.expression if m.return_data
-    ]) == "IF(running > 0, visible / running, visible)"
-    error_message = "The backlog per task must be guarded against division by zero running tasks."
+    ]) == "visible / FILL(running, 1)"
+    error_message = "The backlog per task must be visible / FILL(running, 1): a minute without running tasks counts as one task."
+  }
+
+  assert {
+    condition = (
+      aws_appautoscaling_policy.backlog_per_task[0].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 60 &&
+      aws_appautoscaling_policy.backlog_per_task[0].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 300
+    )
+    error_message = "Target tracking on the backlog scales out after 60 s and in after 300 s."
   }
 
   assert {
@@ -306,8 +323,10 @@ run "alb_requests_scaling_behind_a_load_balancer" {
     service    = "order"
     env_prefix = "ORDER_"
     load_balancer = {
-      target_group_arn  = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-test-order/0123456789abcdef"
-      security_group_id = "sg-0123456789abcdef0"
+      target_group_arn         = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-test-order/0123456789abcdef"
+      security_group_id        = "sg-0123456789abcdef0"
+      target_group_arn_suffix  = "targetgroup/shop-test-order/0123456789abcdef"
+      load_balancer_arn_suffix = "app/shop-test-alb/0123456789abcdef"
     }
     scaling = {
       mode               = "alb_requests"
@@ -335,6 +354,14 @@ run "alb_requests_scaling_behind_a_load_balancer" {
     condition     = output.load_balancer_port == 8000
     error_message = "load_balancer_port must report the container port admitted from the load balancer."
   }
+
+  assert {
+    condition = (
+      aws_appautoscaling_policy.alb_requests[0].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 60 &&
+      aws_appautoscaling_policy.alb_requests[0].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 300
+    )
+    error_message = "Request-count tracking scales out after 60 s and in after 300 s."
+  }
 }
 
 run "cpu_scaling" {
@@ -351,16 +378,27 @@ run "cpu_scaling" {
     condition     = length(aws_appautoscaling_policy.cpu) == 1 && length(aws_appautoscaling_policy.queue_scale_out) == 0
     error_message = "cpu must create exactly its target tracking policy."
   }
+
+  assert {
+    condition = (
+      aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].scale_out_cooldown == 60 &&
+      aws_appautoscaling_policy.cpu[0].target_tracking_scaling_policy_configuration[0].scale_in_cooldown == 300
+    )
+    error_message = "CPU tracking scales out after 60 s and in after 300 s."
+  }
 }
 
-run "scheduled_scaling_on_spot" {
+run "scheduled_scaling_on_spot_with_an_on_demand_base" {
   command = plan
 
   variables {
-    service           = "batch-worker"
-    capacity_provider = "FARGATE_SPOT"
-    min_capacity      = 0
-    max_capacity      = 8
+    service = "batch-worker"
+    capacity_provider_strategy = [
+      { capacity_provider = "FARGATE", base = 1, weight = 0 },
+      { capacity_provider = "FARGATE_SPOT", weight = 1 },
+    ]
+    min_capacity = 0
+    max_capacity = 8
     scaling = {
       mode                     = "scheduled"
       schedule_scale_up_cron   = "cron(55 2 1 * ? *)"
@@ -382,8 +420,20 @@ run "scheduled_scaling_on_spot" {
   }
 
   assert {
-    condition     = one(aws_ecs_service.this.capacity_provider_strategy).capacity_provider == "FARGATE_SPOT"
-    error_message = "The batch pool may run on Fargate Spot."
+    condition = toset([
+      for entry in aws_ecs_service.this.capacity_provider_strategy : "${entry.capacity_provider}:${entry.base}:${entry.weight}"
+    ]) == toset(["FARGATE:1:0", "FARGATE_SPOT:0:1"])
+    error_message = "The batch pool runs its first task on regular Fargate (base 1) and every further one on Fargate Spot."
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.force_new_deployment == true
+    error_message = "A changed strategy must update the service in place (force_new_deployment), never replace it."
+  }
+
+  assert {
+    condition     = output.capacity_provider_strategy == var.capacity_provider_strategy
+    error_message = "capacity_provider_strategy must report the strategy the service runs with."
   }
 }
 
@@ -636,4 +686,252 @@ run "a_moving_collector_tag_is_refused" {
   }
 
   expect_failures = [var.collector_image]
+}
+
+# Issue 17 item 10: a second plan after apply is empty only if the definitions are already in the form ECS returns.
+run "container_definitions_are_in_the_form_ecs_returns" {
+  command = plan
+
+  # The whole app container, exactly: every default ECS fills in is stated, the environment is sorted by name.
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.this.container_definitions)[0] == {
+      name                   = "loyalty"
+      image                  = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-test-loyalty:1.0.0"
+      essential              = true
+      cpu                    = 0
+      user                   = "10001:10001"
+      readonlyRootFilesystem = true
+      mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+      volumesFrom            = []
+      systemControls         = []
+      linuxParameters        = { initProcessEnabled = true, capabilities = { drop = ["ALL"] } }
+      portMappings           = [{ name = "http", containerPort = 8000, hostPort = 8000, protocol = "tcp" }]
+      environment = [
+        { name = "LOYALTY_HOST", value = "0.0.0.0" },
+        { name = "LOYALTY_ORDER_EVENTS_QUEUE", value = "shop-test-loyalty-order-events" },
+        { name = "LOYALTY_PORT", value = "8000" },
+        { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" },
+        { name = "OTEL_RESOURCE_ATTRIBUTES", value = "deployment.environment=test" },
+        { name = "OTEL_TRACES_EXPORTER", value = "otlp" },
+        { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
+        { name = "OTEL_TRACES_SAMPLER_ARG", value = "0.05" },
+      ]
+      stopTimeout = 30
+      healthCheck = {
+        command     = ["CMD", "python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 30
+      }
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          "awslogs-group"         = "/ecs/shop-test-loyalty"
+          "awslogs-region"        = "eu-west-1"
+          "awslogs-stream-prefix" = "ecs"
+          "mode"                  = "non-blocking"
+          "max-buffer-size"       = "25m"
+        }
+      }
+      dependsOn = [{ containerName = "aws-otel-collector", condition = "START" }]
+    }
+    error_message = "The app container must be exactly in the normal form DescribeTaskDefinition returns."
+  }
+
+  # The collector likewise (its one variable, the configuration, is checked by the runs above).
+  assert {
+    condition = { for key, value in jsondecode(aws_ecs_task_definition.this.container_definitions)[1] : key => value if key != "environment" } == {
+      name                   = "aws-otel-collector"
+      image                  = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+      essential              = false
+      cpu                    = 64
+      memoryReservation      = 128
+      user                   = "4317:4317"
+      readonlyRootFilesystem = true
+      mountPoints            = []
+      volumesFrom            = []
+      systemControls         = []
+      portMappings           = []
+      linuxParameters        = { capabilities = { drop = ["ALL"] } }
+      healthCheck            = { command = ["CMD", "/healthcheck"], interval = 15, timeout = 5, retries = 3, startPeriod = 10 }
+      logConfiguration       = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration
+    }
+    error_message = "The collector container must be exactly in the normal form DescribeTaskDefinition returns."
+  }
+
+  # The rules themselves, for every container (one added later included).
+  assert {
+    condition = alltrue([
+      for container in jsondecode(aws_ecs_task_definition.this.container_definitions) :
+      length(setsubtract(["essential", "cpu", "mountPoints", "volumesFrom", "systemControls", "portMappings", "environment"], keys(container))) == 0 &&
+      length(setsubtract(["interval", "timeout", "retries", "startPeriod"], keys(container.healthCheck))) == 0 &&
+      alltrue([for mapping in container.portMappings : mapping.hostPort == mapping.containerPort && mapping.protocol == "tcp"]) &&
+      tolist([for variable in container.environment : variable.name]) == sort([for variable in container.environment : variable.name]) &&
+      alltrue([for variable in container.environment : variable.value == tostring(variable.value) && variable.value != ""])
+    ])
+    error_message = "Every container states essential, cpu, the empty lists and all health check timings, maps hostPort = containerPort over tcp, and has its environment sorted by name with non-empty string values."
+  }
+
+  assert {
+    condition     = !strcontains(aws_ecs_task_definition.this.container_definitions, ":null")
+    error_message = "The container definitions must hold no null (ECS returns none)."
+  }
+
+  assert {
+    condition     = one(aws_ecs_task_definition.this.volume).configure_at_launch == false && one(aws_ecs_task_definition.this.volume).host_path == null
+    error_message = "The /tmp volume is a plain task bind mount with configure_at_launch = false, as ECS returns it."
+  }
+}
+
+run "an_empty_environment_value_is_refused" {
+  command = plan
+
+  variables {
+    environment = { LOYALTY_OPTIONAL_SETTING = "" }
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "a_strategy_with_an_unknown_provider_is_refused" {
+  command = plan
+
+  variables {
+    capacity_provider_strategy = [{ capacity_provider = "EC2" }]
+  }
+
+  expect_failures = [var.capacity_provider_strategy]
+}
+
+run "a_strategy_naming_a_provider_twice_is_refused" {
+  command = plan
+
+  variables {
+    capacity_provider_strategy = [{ capacity_provider = "FARGATE" }, { capacity_provider = "FARGATE", base = 1 }]
+  }
+
+  expect_failures = [var.capacity_provider_strategy]
+}
+
+run "a_strategy_with_two_bases_is_refused" {
+  command = plan
+
+  variables {
+    capacity_provider_strategy = [{ capacity_provider = "FARGATE", base = 1 }, { capacity_provider = "FARGATE_SPOT", base = 1 }]
+  }
+
+  expect_failures = [var.capacity_provider_strategy]
+}
+
+run "a_strategy_without_weight_is_refused" {
+  command = plan
+
+  variables {
+    capacity_provider_strategy = [{ capacity_provider = "FARGATE", base = 1, weight = 0 }]
+  }
+
+  expect_failures = [var.capacity_provider_strategy]
+}
+
+# Issue 17 item 8: ECS deployment alarms with rollback, on the service's own symptoms.
+run "an_http_service_rolls_back_on_its_target_groups_5xx_and_unhealthy_targets" {
+  command = plan
+
+  variables {
+    service    = "order"
+    env_prefix = "ORDER_"
+    load_balancer = {
+      target_group_arn         = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-test-order/0123456789abcdef"
+      security_group_id        = "sg-0123456789abcdef0"
+      target_group_arn_suffix  = "targetgroup/shop-test-order/0123456789abcdef"
+      load_balancer_arn_suffix = "app/shop-test-alb/0123456789abcdef"
+    }
+    scaling = { mode = "cpu", target_value = 60 }
+  }
+
+  assert {
+    condition = (
+      one(aws_ecs_service.this.alarms).enable && one(aws_ecs_service.this.alarms).rollback &&
+      one(aws_ecs_service.this.alarms).alarm_names == toset(["shop-test-order-deployment-target-5xx", "shop-test-order-deployment-unhealthy-targets"]) &&
+      toset(output.deployment_alarm_names) == one(aws_ecs_service.this.alarms).alarm_names
+    )
+    error_message = "ECS must roll a deployment back while the service's 5xx or unhealthy-target alarm is in ALARM."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].namespace == "AWS/ApplicationELB" &&
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].metric_name == "HTTPCode_Target_5XX_Count" &&
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].threshold == 5 &&
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].evaluation_periods == 2 &&
+      aws_cloudwatch_metric_alarm.deployment_target_5xx[0].dimensions == tomap({
+        TargetGroup  = "targetgroup/shop-test-order/0123456789abcdef"
+        LoadBalancer = "app/shop-test-alb/0123456789abcdef"
+      })
+    )
+    error_message = "The 5xx alarm counts the service's own target group's 5xx: 5 a minute for 2 minutes."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[0].metric_name == "UnHealthyHostCount" &&
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[0].statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[0].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[0].comparison_operator == "GreaterThanOrEqualToThreshold" &&
+      aws_cloudwatch_metric_alarm.deployment_unhealthy_targets[0].dimensions.TargetGroup == "targetgroup/shop-test-order/0123456789abcdef"
+    )
+    error_message = "The unhealthy-target alarm fires on any unhealthy target of the service's target group."
+  }
+
+  assert {
+    condition = alltrue([
+      for alarm in concat(aws_cloudwatch_metric_alarm.deployment_target_5xx, aws_cloudwatch_metric_alarm.deployment_unhealthy_targets) :
+      alarm.treat_missing_data == "notBreaching" && try(length(alarm.alarm_actions), 0) == 0
+    ])
+    error_message = "Deployment alarms treat missing data as fine and notify nobody (ECS acts on them)."
+  }
+
+  assert {
+    condition     = aws_ecs_service.this.deployment_circuit_breaker[0].enable && aws_ecs_service.this.deployment_circuit_breaker[0].rollback
+    error_message = "The circuit breaker stays on beside the alarms."
+  }
+}
+
+run "a_queue_worker_rolls_back_when_a_message_is_dead_lettered" {
+  command = plan
+
+  variables {
+    deployment_alarm_dlq_names = ["shop-test-loyalty-order-events-dlq"]
+  }
+
+  assert {
+    condition = (
+      one(aws_ecs_service.this.alarms).enable && one(aws_ecs_service.this.alarms).rollback &&
+      one(aws_ecs_service.this.alarms).alarm_names == toset(["shop-test-loyalty-deployment-dead-letters-shop-test-loyalty-order-events-dlq"])
+    )
+    error_message = "ECS must roll a deployment back while the service's dead-letter alarm is in ALARM."
+  }
+
+  assert {
+    condition = (
+      one([for query in aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].metric_query : query.expression if query.return_data]) == "DIFF(visible)" &&
+      one(flatten([
+        for query in aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].metric_query :
+        [for metric in query.metric : "${metric.namespace}/${metric.metric_name}/${metric.stat}/${metric.dimensions.QueueName}"] if query.id == "visible"
+      ])) == "AWS/SQS/ApproximateNumberOfMessagesVisible/Maximum/shop-test-loyalty-order-events-dlq"
+    )
+    error_message = "The dead-letter alarm watches the rise (DIFF) of the DLQ's visible messages, not the count an old incident left."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].threshold == 0 &&
+      aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].evaluation_periods == 2 &&
+      aws_cloudwatch_metric_alarm.deployment_dead_letters["shop-test-loyalty-order-events-dlq"].datapoints_to_alarm == 1
+    )
+    error_message = "One message moved into the DLQ within the last two minutes is enough."
+  }
 }

@@ -1,54 +1,70 @@
-# Plan-only tests of the messaging module against the REAL topology, with a mocked AWS provider.
-# Computed values are generated during plan (override_during = plan) so that references can be compared.
+# Plan-only tests of the messaging module against the REAL topology. The provider is the real AWS provider set
+# never to call AWS, not a mock_provider: Terraform 1.11's mock providers refuse every ephemeral resource, and
+# the module generates the initial API key with one. Nothing here reaches AWS: the account id is overridden,
+# the ephemeral password and the secret read-back wait for the secret, which a plan only creates, and the
+# computed values the assertions compare are generated during plan (override_resource, override_during = plan).
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "offline-test"
+  secret_key                  = "offline-test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
 
-# The provider validates ARN arguments even with a mock, so the ARNs that feed ARN arguments (target,
-# dead-letter, role, connection, event source, topic) are valid-looking; the rest (rules, queue DLQs) stay
-# random and therefore distinct.
-mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_secretsmanager_random_password" {
-    defaults = { random_password = "mockedRandomApiKey0123456789" }
-  }
-  mock_resource "aws_sqs_queue" {
-    override_during = plan
-    defaults        = {}
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    override_during = plan
-    defaults        = {}
-  }
-  mock_resource "aws_cloudwatch_event_api_destination" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:events:eu-west-1:123456789012:api-destination/mock/0000" }
-  }
-  mock_resource "aws_cloudwatch_event_connection" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:events:eu-west-1:123456789012:connection/mock/0000" }
-  }
-  mock_resource "aws_cloudwatch_event_bus" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/mock" }
-  }
-  mock_resource "aws_iam_role" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:iam::123456789012:role/mock" }
-  }
-  mock_resource "aws_kms_key" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:kms:eu-west-1:123456789012:key/mock" }
-  }
-  mock_resource "aws_sns_topic" {
-    override_during = plan
-    defaults        = { arn = "arn:aws:sns:eu-west-1:123456789012:mock" }
-  }
+override_data {
+  target = data.aws_caller_identity.current
+  values = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/test", user_id = "TEST" }
+}
+
+# The provider validates ARN arguments, so the ARNs that feed ARN arguments (target, dead-letter, role,
+# connection, event source, topic) are valid-looking; the rest (rules, queue DLQs) stay generated and
+# therefore distinct.
+override_resource {
+  target          = aws_sqs_queue.dlq
+  override_during = plan
+  values          = {}
+}
+override_resource {
+  target          = aws_cloudwatch_event_rule.this
+  override_during = plan
+  values          = {}
+}
+override_resource {
+  target          = aws_cloudwatch_event_api_destination.this
+  override_during = plan
+  values          = { arn = "arn:aws:events:eu-west-1:123456789012:api-destination/mock/0000" }
+}
+override_resource {
+  target          = aws_cloudwatch_event_connection.this
+  override_during = plan
+  values          = { arn = "arn:aws:events:eu-west-1:123456789012:connection/mock/0000" }
+}
+override_resource {
+  target          = aws_cloudwatch_event_bus.this
+  override_during = plan
+  values          = { arn = "arn:aws:events:eu-west-1:123456789012:event-bus/mock" }
+}
+override_resource {
+  target          = aws_iam_role.api_destination_invoker
+  override_during = plan
+  values          = { arn = "arn:aws:iam::123456789012:role/mock" }
+}
+override_resource {
+  target          = aws_kms_key.messaging
+  override_during = plan
+  values          = { arn = "arn:aws:kms:eu-west-1:123456789012:key/mock" }
+}
+override_resource {
+  target          = aws_kms_key.topology
+  override_during = plan
+  values          = { arn = "arn:aws:kms:eu-west-1:123456789012:key/mock" }
+}
+override_resource {
+  target          = aws_sns_topic.this
+  override_during = plan
+  values          = { arn = "arn:aws:sns:eu-west-1:123456789012:mock" }
 }
 
 # Target queues need distinct valid ARNs to tell which queue a rule delivers to: one override per queue
@@ -294,6 +310,41 @@ run "secrets_keys_topics_bus" {
       { Service = "events.amazonaws.com" }
     )
     error_message = "The messaging key lets EventBridge write into the encrypted queues."
+  }
+}
+
+run "the_api_key_stays_out_of_plans_and_state" {
+  command = plan
+
+  assert {
+    condition = alltrue([for key in keys(var.topology.secrets) : (
+      aws_secretsmanager_secret_version.initial[key].secret_string == null
+      && aws_secretsmanager_secret_version.initial[key].secret_binary == null
+      && aws_secretsmanager_secret_version.initial[key].secret_string_wo_version == 1
+    )])
+    error_message = "The initial key goes into the write-only secret_string_wo (version 1, never bumped), never into secret_string."
+  }
+}
+
+run "secrets_are_kept_30_days_after_deletion_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for secret in aws_secretsmanager_secret.this : secret.recovery_window_in_days == 30])
+    error_message = "A deleted secret can be restored for 30 days by default."
+  }
+}
+
+run "a_throw_away_environment_deletes_its_secrets_at_once" {
+  command = plan
+
+  variables {
+    secret_recovery_window_days = 0
+  }
+
+  assert {
+    condition     = alltrue([for secret in aws_secretsmanager_secret.this : secret.recovery_window_in_days == 0])
+    error_message = "secret_recovery_window_days = 0 deletes the secrets at once, so the names are free again for a re-created environment."
   }
 }
 

@@ -127,3 +127,84 @@ run "existing_network_needs_ids" {
 
   expect_failures = [var.vpc_id, var.private_subnet_ids, var.public_subnet_ids]
 }
+
+run "no_interface_endpoints_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_vpc_endpoint.interface) == 0 && length(aws_security_group.endpoints) == 0 && length(output.interface_endpoint_ids) == 0
+    error_message = "vpc_endpoints_enabled is off by default: no interface endpoint, no endpoint security group."
+  }
+}
+
+run "interface_endpoints_keep_the_shop_running_without_nat" {
+  command = plan
+
+  variables {
+    vpc_endpoints_enabled = true
+  }
+
+  # Ids known at plan, so the endpoints' subnets and security group can be compared.
+  override_resource {
+    target          = aws_subnet.private[0]
+    override_during = plan
+    values          = { id = "subnet-private-a" }
+  }
+  override_resource {
+    target          = aws_subnet.private[1]
+    override_during = plan
+    values          = { id = "subnet-private-b" }
+  }
+  override_resource {
+    target          = aws_security_group.endpoints[0]
+    override_during = plan
+    values          = { id = "sg-endpoints" }
+  }
+
+  assert {
+    condition = toset(keys(aws_vpc_endpoint.interface)) == toset([
+      "ecr.api", "ecr.dkr", "email", "events", "kms", "logs", "secretsmanager", "sns", "sqs", "states", "xray",
+    ])
+    error_message = "Every AWS API the tasks call needs its interface endpoint: ECR (api, dkr), SES, EventBridge, KMS, Logs, Secrets Manager, SNS, SQS, Step Functions, X-Ray."
+  }
+
+  assert {
+    condition = alltrue([
+      for service, endpoint in aws_vpc_endpoint.interface :
+      endpoint.service_name == "com.amazonaws.eu-west-1.${service}" && endpoint.vpc_endpoint_type == "Interface" && endpoint.private_dns_enabled
+    ])
+    error_message = "Each endpoint is an interface endpoint of the region's service with private DNS, so the SDKs' default names resolve to it."
+  }
+
+  assert {
+    condition     = alltrue([for endpoint in aws_vpc_endpoint.interface : endpoint.subnet_ids == toset(["subnet-private-a", "subnet-private-b"]) && endpoint.security_group_ids == toset(["sg-endpoints"])])
+    error_message = "Each endpoint has an ENI in both private subnets, behind the endpoint security group."
+  }
+
+  assert {
+    condition = (
+      toset([for rule in aws_vpc_security_group_ingress_rule.endpoints_https : rule.cidr_ipv4]) == toset(aws_subnet.private[*].cidr_block) &&
+      alltrue([for rule in aws_vpc_security_group_ingress_rule.endpoints_https : rule.ip_protocol == "tcp" && rule.from_port == 443 && rule.to_port == 443])
+    )
+    error_message = "The endpoints admit HTTPS (443) from the private subnets, where the tasks run, and nothing else."
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_endpoint.gateway)) == toset(["dynamodb", "s3"])
+    error_message = "The gateway endpoints (DynamoDB; S3 for the ECR layers) stay."
+  }
+}
+
+run "interface_endpoints_belong_to_a_created_vpc" {
+  command = plan
+
+  variables {
+    create_vpc            = false
+    vpc_id                = "vpc-0123456789abcdef0"
+    private_subnet_ids    = ["subnet-private-a", "subnet-private-b"]
+    public_subnet_ids     = ["subnet-public-a", "subnet-public-b"]
+    vpc_endpoints_enabled = true
+  }
+
+  expect_failures = [var.vpc_endpoints_enabled]
+}

@@ -41,6 +41,15 @@ variables {
     if contains(keys(try(table.indexes, {})), "pending")
   }
   deployment_environment = "test"
+  schedule_group_names   = ["shop-test-schedules"]
+  scheduled_runs = {
+    for key, schedule in yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).schedules : key => {
+      state_machine_arn   = "arn:aws:states:eu-west-1:111122223333:stateMachine:shop-test-${schedule.state_machine}"
+      expression          = schedule.expression
+      timezone            = schedule.timezone
+      run_timeout_seconds = yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).state_machines[schedule.state_machine].parameters.run_timeout_seconds
+    }
+  }
 }
 
 run "one_dlq_alarm_per_queue_dlq_and_per_rule_target_dlq" {
@@ -169,10 +178,10 @@ run "every_alarm_acts_on_the_topic" {
 
   assert {
     condition = alltrue([
-      for alarm in aws_cloudwatch_metric_alarm.this :
-      alarm.alarm_actions == toset([var.alarm_topic_arn]) && alarm.ok_actions == toset([var.alarm_topic_arn])
+      for key, alarm in aws_cloudwatch_metric_alarm.this :
+      alarm.alarm_actions == toset([var.alarm_topic_arn]) && alarm.ok_actions == (startswith(key, "scheduled-run-missed/") ? toset([]) : toset([var.alarm_topic_arn]))
     ])
-    error_message = "Every alarm notifies the alarm topic on ALARM and on OK."
+    error_message = "Every alarm notifies the alarm topic on ALARM and on OK; the missed-run alarm on ALARM only (its OK an hour later says nothing about the run)."
   }
 
   assert {
@@ -365,4 +374,179 @@ run "tracing_needs_the_environment_name" {
   }
 
   expect_failures = [var.deployment_environment]
+}
+
+# Issue 17: the failures that were silent or alarmed only after a day.
+
+run "an_aborted_execution_alarms" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key, arn in var.state_machine_arns :
+      [for query in aws_cloudwatch_metric_alarm.this["executions-aborted/${key}"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, query.metric[0].dimensions]] == [["AWS/States", "ExecutionsAborted", "Sum", tomap({ StateMachineArn = arn })]]
+      && aws_cloudwatch_metric_alarm.this["executions-aborted/${key}"].threshold == 0
+      && aws_cloudwatch_metric_alarm.this["executions-aborted/${key}"].comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.this["executions-aborted/${key}"].alarm_actions == toset([var.alarm_topic_arn])
+    ])
+    error_message = "Each state machine has an ExecutionsAborted alarm on its ARN, firing on the first one, to the topic."
+  }
+}
+
+run "a_scheduled_run_that_did_not_succeed_alarms_at_the_end_of_its_day" {
+  command = plan
+
+  assert {
+    condition     = length(var.scheduled_runs) == 1 && var.scheduled_runs["loyalty-tiers-monthly"].expression == "cron(0 3 1 * ? *)"
+    error_message = "The topology's monthly tier run (03:00 UTC on the 1st) is the scheduled run under test."
+  }
+
+  assert {
+    condition = (
+      [for query in aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].metric_query : query.expression if query.return_data] == ["IF(DATE(succeeded) == 1, FILL(succeeded, 0), 1)"]
+      && [
+        for query in aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].metric_query : [query.id, query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, query.metric[0].period, query.metric[0].dimensions]
+        if !query.return_data
+      ] == [["succeeded", "AWS/States", "ExecutionsSucceeded", "Sum", 3600, tomap({ StateMachineArn = "arn:aws:states:eu-west-1:111122223333:stateMachine:shop-test-loyalty-tiers" })]]
+    )
+    error_message = "Hourly ExecutionsSucceeded of the tier state machine, read as 0/more on the 1st (UTC) and 1 on any other day."
+  }
+
+  # 24 of 24 hourly points below 1: a whole day, the 1st, without a success. One success that day, or any hour
+  # of another day in the window, keeps it quiet. The window is exactly the CloudWatch maximum of one day.
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].comparison_operator == "LessThanThreshold"
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].threshold == 1
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].evaluation_periods == 24
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].datapoints_to_alarm == 24
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].treat_missing_data == "breaching"
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].alarm_name == "shop-test-loyalty-tiers-monthly-did-not-succeed"
+      && aws_cloudwatch_metric_alarm.this["scheduled-run-missed/loyalty-tiers-monthly"].alarm_actions == toset([var.alarm_topic_arn])
+    )
+    error_message = "The missed-run alarm needs all 24 hourly points of its day below 1, treats missing data as breaching, and notifies the topic."
+  }
+
+  assert {
+    condition = alltrue([
+      for alarm in aws_cloudwatch_metric_alarm.this :
+      alltrue([for query in alarm.metric_query : query.metric[0].period * alarm.evaluation_periods <= 86400 if length(query.metric) > 0])
+    ])
+    error_message = "CloudWatch refuses an alarm whose period x evaluation periods is longer than a day."
+  }
+}
+
+run "a_scheduled_run_in_another_time_zone_is_refused" {
+  command = plan
+
+  variables {
+    scheduled_runs = {
+      monthly = { state_machine_arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:x", expression = "cron(0 3 1 * ? *)", timezone = "Europe/Berlin", run_timeout_seconds = 3600 }
+    }
+  }
+
+  expect_failures = [var.scheduled_runs]
+}
+
+run "a_scheduled_run_that_would_end_the_next_day_is_refused" {
+  command = plan
+
+  variables {
+    scheduled_runs = {
+      monthly = { state_machine_arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:x", expression = "cron(0 22 1 * ? *)", timezone = "UTC", run_timeout_seconds = 14400 }
+    }
+  }
+
+  expect_failures = [var.scheduled_runs]
+}
+
+run "scheduler_target_errors_and_lost_dead_letters_alarm_per_schedule_group" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for group in var.schedule_group_names : [
+        for category, metric in { "scheduler-target-errors" = "TargetErrorCount", "scheduler-dlq-failed" = "InvocationsFailedToBeSentToDeadLetterCount" } :
+        [for query in aws_cloudwatch_metric_alarm.this["${category}/${group}"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, query.metric[0].dimensions]] == [["AWS/Scheduler", metric, "Sum", tomap({ ScheduleGroup = group })]]
+        && aws_cloudwatch_metric_alarm.this["${category}/${group}"].threshold == 0
+        && aws_cloudwatch_metric_alarm.this["${category}/${group}"].evaluation_periods == 1
+        && aws_cloudwatch_metric_alarm.this["${category}/${group}"].alarm_actions == toset([var.alarm_topic_arn])
+      ]
+    ])) && length(var.schedule_group_names) == 1
+    error_message = "The environment's schedule group has a TargetErrorCount and an InvocationsFailedToBeSentToDeadLetterCount alarm (AWS/Scheduler, dimension ScheduleGroup), each on the first one."
+  }
+}
+
+run "an_api_destination_that_keeps_retrying_alarms" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for name in var.api_destination_rule_names :
+      [for query in aws_cloudwatch_metric_alarm.this["api-destination-retries/${name}"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, query.metric[0].period, query.metric[0].dimensions]] == [["AWS/Events", "RetryInvocationAttempts", "Sum", 300, tomap({ EventBusName = var.event_bus_name, RuleName = name })]]
+      && aws_cloudwatch_metric_alarm.this["api-destination-retries/${name}"].threshold == 0
+      && aws_cloudwatch_metric_alarm.this["api-destination-retries/${name}"].evaluation_periods == 3
+      && aws_cloudwatch_metric_alarm.this["api-destination-retries/${name}"].datapoints_to_alarm == 2
+      && aws_cloudwatch_metric_alarm.this["api-destination-retries/${name}"].alarm_actions == toset([var.alarm_topic_arn])
+    ]) && length(var.api_destination_rule_names) > 0
+    error_message = "Each API destination rule alarms on RetryInvocationAttempts in 2 of 3 five-minute windows (a rejected key within minutes, not after the 24 h retry policy)."
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.this) : key if startswith(key, "api-destination-retries/")]) == length(var.api_destination_rule_names)
+    error_message = "Retry alarms only for the rules that target an API destination."
+  }
+}
+
+run "ses_bounces_and_complaints_alarm_at_aws_s_recommended_rates" {
+  command = plan
+
+  assert {
+    condition = (
+      [for query in aws_cloudwatch_metric_alarm.this["ses/bounce-rate"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, length(query.metric[0].dimensions)]] == [["AWS/SES", "Reputation.BounceRate", "Maximum", 0]]
+      && aws_cloudwatch_metric_alarm.this["ses/bounce-rate"].threshold == 0.02
+      && aws_cloudwatch_metric_alarm.this["ses/bounce-rate"].comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.this["ses/bounce-rate"].alarm_actions == toset([var.alarm_topic_arn])
+    )
+    error_message = "The account's SES bounce rate (a fraction, account-wide) alarms above 2 %."
+  }
+
+  assert {
+    condition = (
+      [for query in aws_cloudwatch_metric_alarm.this["ses/complaint-rate"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, length(query.metric[0].dimensions)]] == [["AWS/SES", "Reputation.ComplaintRate", "Maximum", 0]]
+      && aws_cloudwatch_metric_alarm.this["ses/complaint-rate"].threshold == 0.001
+      && aws_cloudwatch_metric_alarm.this["ses/complaint-rate"].comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.this["ses/complaint-rate"].alarm_actions == toset([var.alarm_topic_arn])
+    )
+    error_message = "The account's SES complaint rate alarms above 0.1 %."
+  }
+}
+
+run "ses_alarms_can_be_left_to_another_stack" {
+  command = plan
+
+  variables {
+    email_reputation_alarms = false
+  }
+
+  assert {
+    condition     = length([for key in keys(aws_cloudwatch_metric_alarm.this) : key if startswith(key, "ses/")]) == 0
+    error_message = "email_reputation_alarms = false creates no SES alarm (they are account-wide)."
+  }
+}
+
+run "unhealthy_hosts_alarm_per_target_group" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for key, suffix in var.target_group_arn_suffixes :
+      [for query in aws_cloudwatch_metric_alarm.this["unhealthy-hosts/${key}"].metric_query : [query.metric[0].namespace, query.metric[0].metric_name, query.metric[0].stat, query.metric[0].dimensions]] == [["AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", tomap({ LoadBalancer = var.alb_arn_suffix, TargetGroup = suffix })]]
+      && aws_cloudwatch_metric_alarm.this["unhealthy-hosts/${key}"].threshold == 0
+      && aws_cloudwatch_metric_alarm.this["unhealthy-hosts/${key}"].datapoints_to_alarm == 3
+      && aws_cloudwatch_metric_alarm.this["unhealthy-hosts/${key}"].evaluation_periods == 5
+      && aws_cloudwatch_metric_alarm.this["unhealthy-hosts/${key}"].alarm_actions == toset([var.alarm_topic_arn])
+    ])
+    error_message = "Each target group alarms on UnHealthyHostCount > 0 in 3 of 5 minutes."
+  }
 }

@@ -31,7 +31,9 @@ variables {
   kms_key_aliases    = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).kms_keys) : key => "alias/shop-test-${key}" }
   activity_arns      = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).activities) : key => "arn:aws:states:eu-west-1:111122223333:activity:shop-test-${key}" }
   state_machine_arns = { for key in keys(yamldecode(file("../../../../shared/src/shop_shared/topology/topology.yaml")).state_machines) : key => "arn:aws:states:eu-west-1:111122223333:stateMachine:shop-test-${key}" }
-  email_identity_arn = "arn:aws:ses:eu-west-1:111122223333:identity/no-reply@shop.example"
+  # The deployment's sender, deliberately not the topology's (the local runtime's) address.
+  email_sender       = "no-reply@mail.shop-test.example"
+  email_identity_arn = "arn:aws:ses:eu-west-1:111122223333:identity/mail.shop-test.example"
 }
 
 run "every_service_gets_exactly_its_variables" {
@@ -51,13 +53,13 @@ run "every_service_gets_exactly_its_variables" {
   }
 
   # DeployedTopology.resolve, restated: name(key) = prefix + key; kms alias = "alias/" + name; ARNs for
-  # activities and state machines; the bus is name(event_bus); email_sender is the address itself.
+  # activities and state machines; the bus is name(event_bus); email_sender is the deployment's address.
   assert {
     condition = alltrue(flatten([
       for service, variables in var.topology.services : [
         for variable, reference in variables : output.environment[service][variable] == (
           reference == "bus" ? "shop-test-${var.topology.event_bus}" :
-          reference == "email_sender" ? var.topology.email_sender :
+          reference == "email_sender" ? var.email_sender :
           startswith(reference, "kms_key:") ? "alias/shop-test-${split(":", reference)[1]}" :
           startswith(reference, "activity:") ? "arn:aws:states:eu-west-1:111122223333:activity:shop-test-${split(":", reference)[1]}" :
           startswith(reference, "state_machine:") ? "arn:aws:states:eu-west-1:111122223333:stateMachine:shop-test-${split(":", reference)[1]}" :
@@ -98,15 +100,26 @@ run "policies_are_least_privilege" {
     error_message = "No statement may allow \"*\" or \"<service>:*\"."
   }
 
-  # The only statement on Resource "*" is SMS publishing, which has no resource ARN.
+  # No statement on Resource "*": even SMS publishing, which names no resource, is scoped (NotResource, below).
+  assert {
+    condition = alltrue(flatten([
+      for policy in values(output.policy_json) : [
+        for statement in jsondecode(policy).Statement : !contains(flatten([try(statement.Resource, [])]), "*")
+      ]
+    ]))
+    error_message = "No statement may allow Resource \"*\"."
+  }
+
+  # The only NotResource statement is SMS: sns:Publish on anything but an SNS ARN, i.e. phone numbers and no topic.
   assert {
     condition = alltrue(flatten([
       for policy in values(output.policy_json) : [
         for statement in jsondecode(policy).Statement :
-        flatten([statement.Action]) == ["sns:Publish"] if contains(flatten([statement.Resource]), "*")
+        flatten([statement.Action]) == ["sns:Publish"] && flatten([statement.NotResource]) == ["arn:*:sns:*:*:*"] && !can(statement.Resource)
+        if can(statement.NotResource) || contains(flatten([statement.Action]), "sns:Publish")
       ]
     ]))
-    error_message = "Resource \"*\" is only for sns:Publish (SMS to phone numbers)."
+    error_message = "sns:Publish only with NotResource on every SNS ARN (SMS to phone numbers, never a topic), and NotResource for nothing else."
   }
 
   assert {
@@ -132,7 +145,7 @@ run "order_puts_events_on_the_bus_only" {
   assert {
     condition = alltrue([
       for statement in jsondecode(output.policy_json["order"]).Statement :
-      flatten([statement.Resource]) == [var.event_bus_arn] && flatten([statement.Action]) == ["events:PutEvents"]
+      flatten([try(statement.Resource, [])]) == [var.event_bus_arn] && flatten([statement.Action]) == ["events:PutEvents"]
       if anytrue([for action in flatten([statement.Action]) : startswith(action, "events:")])
     ])
     error_message = "order's only EventBridge permission is events:PutEvents on the bus ARN."
@@ -142,7 +155,7 @@ run "order_puts_events_on_the_bus_only" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["order"]).Statement :
-      contains(flatten([statement.Resource]), "${var.table_arns["orders"]}/index/*") && contains(flatten([statement.Action]), "dynamodb:Query")
+      contains(flatten([try(statement.Resource, [])]), "${var.table_arns["orders"]}/index/*") && contains(flatten([statement.Action]), "dynamodb:Query")
     ])
     error_message = "order may query the indexes of its orders table."
   }
@@ -150,7 +163,7 @@ run "order_puts_events_on_the_bus_only" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["order"]).Statement :
-      contains(flatten([statement.Resource]), var.table_arns["order-outbox"]) && contains(flatten([statement.Action]), "dynamodb:BatchWriteItem")
+      contains(flatten([try(statement.Resource, [])]), var.table_arns["order-outbox"]) && contains(flatten([statement.Action]), "dynamodb:BatchWriteItem")
     ])
     error_message = "order's outbox relay needs BatchWriteItem on its outbox table."
   }
@@ -158,7 +171,7 @@ run "order_puts_events_on_the_bus_only" {
   assert {
     condition = alltrue([
       for statement in jsondecode(output.policy_json["order"]).Statement :
-      !contains(flatten([statement.Action]), "dynamodb:BatchWriteItem") if !contains(flatten([statement.Resource]), var.table_arns["order-outbox"])
+      !contains(flatten([statement.Action]), "dynamodb:BatchWriteItem") if !contains(flatten([try(statement.Resource, [])]), var.table_arns["order-outbox"])
     ])
     error_message = "BatchWriteItem only on the outbox table."
   }
@@ -166,7 +179,7 @@ run "order_puts_events_on_the_bus_only" {
   assert {
     condition = alltrue([
       for statement in jsondecode(output.policy_json["order"]).Statement :
-      flatten([statement.Action]) == ["kms:Encrypt"] if contains(flatten([statement.Resource]), var.kms_key_arns["customer-contact"])
+      flatten([statement.Action]) == ["kms:Encrypt"] if contains(flatten([try(statement.Resource, [])]), var.kms_key_arns["customer-contact"])
     ])
     error_message = "order only encrypts with the contact key."
   }
@@ -178,7 +191,7 @@ run "notifications_cannot_touch_the_orders_table" {
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(output.policy_json["notifications"]).Statement : [
-        for resource in flatten([statement.Resource]) :
+        for resource in flatten([try(statement.Resource, [])]) :
         resource != var.table_arns["orders"] && !startswith(resource, "${var.table_arns["orders"]}/")
       ]
     ]))
@@ -189,7 +202,7 @@ run "notifications_cannot_touch_the_orders_table" {
     condition = alltrue(flatten([
       for statement in jsondecode(output.policy_json["notifications"]).Statement : [
         for action in flatten([statement.Action]) : !startswith(action, "dynamodb:")
-      ] if contains(flatten([statement.Resource]), "*")
+      ] if contains(flatten([try(statement.Resource, [])]), "*")
     ]))
     error_message = "No DynamoDB action on Resource \"*\"."
   }
@@ -197,24 +210,24 @@ run "notifications_cannot_touch_the_orders_table" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["notifications"]).Statement :
-      flatten([statement.Action]) == ["ses:SendEmail"] && flatten([statement.Resource]) == [var.email_identity_arn]
-      && try(statement.Condition.StringEquals["ses:FromAddress"], null) == var.topology.email_sender
+      flatten([statement.Action]) == ["ses:SendEmail"] && flatten([try(statement.Resource, [])]) == [var.email_identity_arn]
+      && try(statement.Condition.StringEquals["ses:FromAddress"], null) == var.email_sender
     ])
-    error_message = "notifications sends e-mail from the topology's sender only."
+    error_message = "notifications sends e-mail from the deployment's sender (email_sender) only."
   }
 
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["notifications"]).Statement :
-      flatten([statement.Action]) == ["sns:Publish"] && flatten([statement.Resource]) == ["*"]
+      statement.Sid == "SendSmsToPhoneNumbers" && flatten([statement.Action]) == ["sns:Publish"] && flatten([try(statement.NotResource, [])]) == ["arn:*:sns:*:*:*"] && !can(statement.Resource)
     ])
-    error_message = "notifications may send SMS."
+    error_message = "notifications may send SMS: sns:Publish on everything but SNS ARNs (no topic)."
   }
 
   assert {
     condition = alltrue([
       for statement in jsondecode(output.policy_json["notifications"]).Statement :
-      flatten([statement.Action]) == ["kms:Decrypt"] if contains(flatten([statement.Resource]), var.kms_key_arns["customer-contact"])
+      flatten([statement.Action]) == ["kms:Decrypt"] if contains(flatten([try(statement.Resource, [])]), var.kms_key_arns["customer-contact"])
     ])
     error_message = "notifications only decrypts with the contact key."
   }
@@ -226,7 +239,7 @@ run "batch_worker_works_on_the_activity" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["batch-worker"]).Statement :
-      contains(flatten([statement.Action]), "states:GetActivityTask") && flatten([statement.Resource]) == [var.activity_arns["loyalty-tier-tasks"]]
+      contains(flatten([statement.Action]), "states:GetActivityTask") && flatten([try(statement.Resource, [])]) == [var.activity_arns["loyalty-tier-tasks"]]
     ])
     error_message = "batch-worker may GetActivityTask on the activity."
   }
@@ -234,7 +247,7 @@ run "batch_worker_works_on_the_activity" {
   assert {
     condition = alltrue([
       for statement in jsondecode(output.policy_json["batch-worker"]).Statement :
-      !contains(flatten([statement.Resource]), var.state_machine_arns["loyalty-tiers"])
+      !contains(flatten([try(statement.Resource, [])]), var.state_machine_arns["loyalty-tiers"])
     ])
     error_message = "batch-worker never calls the state machine, so it gets no permission on it."
   }
@@ -242,7 +255,7 @@ run "batch_worker_works_on_the_activity" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["batch-worker"]).Statement :
-      contains(flatten([statement.Resource]), var.table_arns["loyalty-outbox"]) && contains(flatten([statement.Action]), "dynamodb:BatchWriteItem")
+      contains(flatten([try(statement.Resource, [])]), var.table_arns["loyalty-outbox"]) && contains(flatten([statement.Action]), "dynamodb:BatchWriteItem")
     ])
     error_message = "batch-worker writes accounts and its outbox in transactions and relays the outbox."
   }
@@ -250,7 +263,7 @@ run "batch_worker_works_on_the_activity" {
   assert {
     condition = anytrue([
       for statement in jsondecode(output.policy_json["batch-worker"]).Statement :
-      flatten([statement.Resource]) == [var.table_arns["loyalty-accounts"]] && contains(flatten([statement.Action]), "dynamodb:PutItem")
+      flatten([try(statement.Resource, [])]) == [var.table_arns["loyalty-accounts"]] && contains(flatten([statement.Action]), "dynamodb:PutItem")
     ])
     error_message = "batch-worker saves loyalty accounts."
   }
@@ -325,4 +338,26 @@ run "an_unknown_reference_kind_is_rejected" {
   }
 
   expect_failures = [var.topology]
+}
+
+run "the_sender_is_the_deployment_s_not_the_topology_s" {
+  command = plan
+
+  assert {
+    condition = (
+      output.environment["notifications"]["NOTIFICATIONS_EMAIL_SENDER"] == "no-reply@mail.shop-test.example" &&
+      var.topology.email_sender != "no-reply@mail.shop-test.example"
+    )
+    error_message = "On AWS notifications sends from email_sender; the topology's address is the local runtime's."
+  }
+}
+
+run "a_sender_that_is_not_an_address_is_refused" {
+  command = plan
+
+  variables {
+    email_sender = "Shop <no-reply@mail.shop-test.example>"
+  }
+
+  expect_failures = [var.email_sender]
 }

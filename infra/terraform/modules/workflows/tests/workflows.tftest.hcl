@@ -99,6 +99,54 @@ run "state_machine_is_the_asl_rendered_with_its_parameters" {
   }
 }
 
+run "a_stuck_run_ends_on_the_run_timeout" {
+  command = plan
+
+  assert {
+    condition = alltrue([for key, machine in var.topology.state_machines :
+      jsondecode(aws_sfn_state_machine.this[key].definition).TimeoutSeconds == machine.parameters.run_timeout_seconds
+    ])
+    error_message = "The ASL's top-level TimeoutSeconds is the topology's run_timeout_seconds."
+  }
+
+  # The run timeout must leave room for the slowest path of single tasks, each timing out on every attempt
+  # (TimeoutSeconds x (1 + its retries)): PlanChunks, one chunk of the Map, Summarise. Otherwise one slow chunk
+  # would end a run that the Retry and Catch would have carried through.
+  assert {
+    condition = alltrue([for key in keys(var.topology.state_machines) : (
+      jsondecode(aws_sfn_state_machine.this[key].definition).TimeoutSeconds >= sum(concat(
+        [
+          for state in values(jsondecode(aws_sfn_state_machine.this[key].definition).States) :
+          state.TimeoutSeconds * (1 + sum(concat([0], [for retrier in try(state.Retry, []) : retrier.MaxAttempts])))
+          if state.Type == "Task"
+        ],
+        flatten([
+          for state in values(jsondecode(aws_sfn_state_machine.this[key].definition).States) : [
+            for inner in values(state.ItemProcessor.States) :
+            inner.TimeoutSeconds * (1 + sum(concat([0], [for retrier in try(inner.Retry, []) : retrier.MaxAttempts])))
+            if inner.Type == "Task"
+          ] if state.Type == "Map"
+        ]),
+      ))
+    )])
+    error_message = "run_timeout_seconds is shorter than PlanChunks, one chunk and Summarise each timing out on every attempt."
+  }
+}
+
+run "a_state_machine_without_a_run_timeout_is_refused" {
+  command = plan
+
+  variables {
+    topology = {
+      activities     = { work = { description = "test" } }
+      state_machines = { no-timeout = { description = "test", definition = "no_run_timeout.asl.json", activity = "work", parameters = {} } }
+    }
+    topology_dir = "tests/fixtures"
+  }
+
+  expect_failures = [aws_sfn_state_machine.this]
+}
+
 run "logging_without_execution_data_and_tracing" {
   command = plan
 
@@ -156,6 +204,26 @@ run "one_schedule_per_topology_schedule" {
       && aws_sqs_queue.schedule_dlq[key].name == "shop-test-${key}-schedule-dlq"
     )])
     error_message = "Each schedule target retries, then writes to its own DLQ."
+  }
+
+  assert {
+    condition = (
+      aws_scheduler_schedule_group.this[0].name == "shop-test-schedules" && output.schedule_group_name == "shop-test-schedules"
+      && alltrue([for schedule in aws_scheduler_schedule.this : schedule.group_name == "shop-test-schedules"])
+    )
+    error_message = "The schedules live in the environment's own group, so its AWS/Scheduler metrics (per ScheduleGroup) are this environment's."
+  }
+
+  assert {
+    condition = output.schedules == {
+      for key, schedule in var.topology.schedules : key => {
+        state_machine_arn   = aws_sfn_state_machine.this[schedule.state_machine].arn
+        expression          = schedule.expression
+        timezone            = schedule.timezone
+        run_timeout_seconds = var.topology.state_machines[schedule.state_machine].parameters.run_timeout_seconds
+      }
+    }
+    error_message = "The schedules output names each schedule's state machine, expression, time zone and run timeout."
   }
 
   assert {

@@ -16,7 +16,7 @@ export PATH := $(dir $(UV)):$(PATH)
 RUN := $(UV) run --frozen --all-packages
 PYTEST_ARGS ?=
 
-.PHONY: help sync up start stop restart token trace catalog catalog-check batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak fuzz rotate-payment-key test test-unit lint typecheck provision terraform-check
+.PHONY: help sync up start stop restart token trace status catalog catalog-check batch tier-cost bench-tiers bench-outbox bench-blackfriday bench-efficiency soak fuzz rotate-payment-key test test-unit lint typecheck provision terraform-check
 ORDERS ?= 10000
 
 help: ## list the targets
@@ -40,6 +40,9 @@ token: sync ## a token of the running dev issuer on stdout, nothing else (make -
 
 trace: sync ## one order's trace as a waterfall in the terminal, from the spans the running services wrote (make -s trace ORDER=<order_id>)
 	@$(RUN) python -m shop_devtools.trace_view --order "$(ORDER)" $(ARGS)
+
+status: sync ## the operator's view of the running `make start`: queues, DLQs, outboxes, runs, payments to reconcile; exit 0 green, 1 amber, 2 red (ARGS=--json)
+	@$(RUN) shopctl --local status $(ARGS)
 
 catalog: sync ## regenerate the event catalog (docs/asyncapi.yaml, docs/events.md) from the contracts and the topology
 	$(RUN) python -m shop_devtools.catalog write $(ARGS)

@@ -1,0 +1,1 @@
+"""shopctl, the operator's CLI: `shopctl status`, `shopctl dlq show|redrive` (the same code locally and on AWS)."""

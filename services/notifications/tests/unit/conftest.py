@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
@@ -14,7 +16,15 @@ from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage,
 from shop_notifications.exceptions import ContactUnreadable, SendRejected
 from shop_notifications.handlers import Dependencies
 from shop_shared.clock_windows import ClockWindow
-from shop_shared.contracts import Channel, Contact
+from shop_shared.contracts import (
+    Channel,
+    Contact,
+    EventEnvelope,
+    OrderCreated,
+    OrderCreatedLine,
+    PaymentFailed,
+    new_envelope,
+)
 
 FAKE_CIPHERTEXT_PREFIX = "fake-kms:"
 
@@ -189,6 +199,40 @@ class Harness:
     @staticmethod
     def encrypt(contact: dict[str, str], customer_id: str) -> str:
         return fake_encrypt(contact, customer_id)
+
+    def order_created(
+        self, customer_id: str, contact: dict[str, str], *, occurred_at: datetime | None = None
+    ) -> EventEnvelope[OrderCreated]:
+        """A new order of this customer, its contact encrypted the way the fake decryptor reads it."""
+        order_id = str(uuid.uuid4())
+        return new_envelope(
+            OrderCreated(
+                order_id=order_id,
+                customer_id=customer_id,
+                currency="USD",
+                total=Decimal("42.50"),
+                items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal("42.50")),),
+                payment_token="tok_visa",
+                contact_ciphertext=self.encrypt(contact, customer_id),
+            ),
+            correlation_id=order_id,
+            occurred_at=occurred_at,
+        )
+
+    @staticmethod
+    def payment_failed(customer_id: str, *, reason_code: str = "card_expired") -> EventEnvelope[PaymentFailed]:
+        """A declined payment of this customer's order "ord-1" (its contact comes from the directory)."""
+        return new_envelope(
+            PaymentFailed(
+                payment_id="pay-1",
+                order_id="ord-1",
+                customer_id=customer_id,
+                amount=Decimal("42.50"),
+                currency="USD",
+                reason_code=reason_code,
+            ),
+            correlation_id="ord-1",
+        )
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,44 +21,9 @@ from shop_notifications.exceptions import SendRejected
 from shop_notifications.handlers import DEFAULT_DESTINATION_CAP, handle_order_created, handle_payment_failed
 from shop_shared.contracts import (
     Contact,
-    EventEnvelope,
-    OrderCreated,
-    OrderCreatedLine,
-    PaymentFailed,
-    new_envelope,
 )
 
 PHONE = {"phone": "+15555550100"}
-
-
-def order_created(harness: Any, customer_id: str, contact: dict[str, str]) -> EventEnvelope[OrderCreated]:
-    order_id = str(uuid.uuid4())
-    return new_envelope(
-        OrderCreated(
-            order_id=order_id,
-            customer_id=customer_id,
-            currency="USD",
-            total=Decimal("42.50"),
-            items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal("42.50")),),
-            payment_token="tok_visa",
-            contact_ciphertext=harness.encrypt(contact, customer_id),
-        ),
-        correlation_id=order_id,
-    )
-
-
-def payment_failed(customer_id: str) -> EventEnvelope[PaymentFailed]:
-    return new_envelope(
-        PaymentFailed(
-            payment_id="pay-1",
-            order_id="ord-1",
-            customer_id=customer_id,
-            amount=Decimal("42.50"),
-            currency="USD",
-            reason_code="card_declined",
-        ),
-        correlation_id="ord-1",
-    )
 
 
 def capped(harness: Any, messages_per_hour: int) -> Any:
@@ -133,7 +97,7 @@ async def test_messages_past_the_cap_are_suppressed_not_sent_and_not_raised(harn
     customers = [f"cust-{index}" for index in range(5)]  # five customers, one phone number
 
     for customer in customers:
-        await handle_order_created(order_created(harness, customer, PHONE), harness.deps)
+        await handle_order_created(harness.order_created(customer, PHONE), harness.deps)
 
     assert len(harness.sms.attempts) == 3
     assert await statuses(harness, *customers) == [NotificationStatus.SENT] * 3 + [NotificationStatus.SUPPRESSED] * 2
@@ -145,11 +109,11 @@ async def test_messages_past_the_cap_are_suppressed_not_sent_and_not_raised(harn
 
 async def test_the_next_hour_sends_again(harness: Any) -> None:
     capped(harness, 1)
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
     harness.clock.advance(60)
-    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-2", PHONE), harness.deps)
     harness.clock.now = datetime(2026, 1, 15, 10, tzinfo=UTC)  # the clock's next hour (it starts at 09:30)
-    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-3", PHONE), harness.deps)
 
     assert await statuses(harness, "cust-1", "cust-2", "cust-3") == [
         NotificationStatus.SENT,
@@ -160,9 +124,9 @@ async def test_the_next_hour_sends_again(harness: Any) -> None:
 
 async def test_other_destinations_are_not_capped(harness: Any) -> None:
     capped(harness, 1)
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
-    await handle_order_created(order_created(harness, "cust-1", {"phone": "+15555550199"}), harness.deps)
-    await handle_order_created(order_created(harness, "cust-2", {"email": "jane@example.com"}), harness.deps)
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-1", {"phone": "+15555550199"}), harness.deps)
+    await handle_order_created(harness.order_created("cust-2", {"email": "jane@example.com"}), harness.deps)
 
     assert len(harness.sms.attempts) == 2 and len(harness.email.attempts) == 1
 
@@ -170,7 +134,7 @@ async def test_other_destinations_are_not_capped(harness: Any) -> None:
 async def test_variants_of_one_address_share_its_cap(harness: Any) -> None:
     capped(harness, 2)
     for customer, email in [("c-1", "jane@example.com"), ("c-2", "Jane+a@example.com"), ("c-3", "JANE+b@EXAMPLE.com")]:
-        await handle_order_created(order_created(harness, customer, {"email": email}), harness.deps)
+        await handle_order_created(harness.order_created(customer, {"email": email}), harness.deps)
 
     assert len(harness.email.attempts) == 2
     assert await statuses(harness, "c-3") == [NotificationStatus.SUPPRESSED]
@@ -178,10 +142,10 @@ async def test_variants_of_one_address_share_its_cap(harness: Any) -> None:
 
 async def test_a_redelivered_event_is_not_counted_twice(harness: Any) -> None:
     capped(harness, 2)
-    first = order_created(harness, "cust-1", PHONE)
+    first = harness.order_created("cust-1", PHONE)
     for _ in range(3):
         await handle_order_created(first, harness.deps)
-    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-2", PHONE), harness.deps)
 
     assert len(harness.sms.attempts) == 2
     assert await statuses(harness, "cust-1", "cust-2") == [NotificationStatus.SENT] * 2
@@ -189,14 +153,14 @@ async def test_a_redelivered_event_is_not_counted_twice(harness: Any) -> None:
 
 async def test_a_retry_after_a_failed_send_is_not_counted_twice(harness: Any) -> None:
     capped(harness, 2)
-    first = order_created(harness, "cust-1", PHONE)
+    first = harness.order_created("cust-1", PHONE)
     harness.sms.failures = 1
     with pytest.raises(SendRejected):
         await handle_order_created(first, harness.deps)
 
     await handle_order_created(first, harness.deps)  # the redelivery sends it
-    await handle_order_created(order_created(harness, "cust-2", PHONE), harness.deps)
-    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-2", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-3", PHONE), harness.deps)
 
     assert await statuses(harness, "cust-1", "cust-2", "cust-3") == [
         NotificationStatus.SENT,
@@ -207,8 +171,8 @@ async def test_a_retry_after_a_failed_send_is_not_counted_twice(harness: Any) ->
 
 async def test_a_suppressed_event_redelivered_stays_suppressed_and_is_counted_once(harness: Any) -> None:
     capped(harness, 1)
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
-    suppressed = order_created(harness, "cust-2", PHONE)
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
+    suppressed = harness.order_created("cust-2", PHONE)
     await handle_order_created(suppressed, harness.deps)
     harness.clock.now = datetime(2026, 1, 15, 10, tzinfo=UTC)  # even in an hour with room
 
@@ -222,9 +186,9 @@ async def test_a_suppressed_event_redelivered_stays_suppressed_and_is_counted_on
 
 async def test_payment_failed_messages_count_against_the_same_cap(harness: Any) -> None:
     capped(harness, 1)
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
 
-    await handle_payment_failed(payment_failed("cust-1"), harness.deps)
+    await handle_payment_failed(harness.payment_failed("cust-1", reason_code="card_declined"), harness.deps)
 
     records = await harness.notifications.list_for_customer("cust-1")
     assert {record.template: record.status for record in records} == {
@@ -235,7 +199,7 @@ async def test_payment_failed_messages_count_against_the_same_cap(harness: Any) 
 
 
 async def test_a_counter_that_cannot_be_reached_sends_nothing_and_the_redelivery_does(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
     harness.destinations.unavailable = True
 
     with pytest.raises(ConnectionError):

@@ -2,9 +2,7 @@
 
 import asyncio
 import dataclasses
-import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,47 +21,11 @@ from shop_shared.contracts import (
     Channel,
     EventEnvelope,
     LoyaltyTierChanged,
-    OrderCreated,
-    OrderCreatedLine,
-    PaymentFailed,
     new_envelope,
 )
 
 PHONE = {"phone": "+15555550100"}
 EMAIL = {"email": "jane@example.com"}
-
-
-def order_created(
-    harness: Any, customer_id: str, contact: dict[str, str], *, occurred_at: datetime | None = None
-) -> EventEnvelope[OrderCreated]:
-    order_id = str(uuid.uuid4())
-    return new_envelope(
-        OrderCreated(
-            order_id=order_id,
-            customer_id=customer_id,
-            currency="USD",
-            total=Decimal("42.50"),
-            items=(OrderCreatedLine(sku="SKU-1", quantity=1, unit_price=Decimal("42.50")),),
-            payment_token="tok_visa",
-            contact_ciphertext=harness.encrypt(contact, customer_id),
-        ),
-        correlation_id=order_id,
-        occurred_at=occurred_at,
-    )
-
-
-def payment_failed(customer_id: str) -> EventEnvelope[PaymentFailed]:
-    return new_envelope(
-        PaymentFailed(
-            payment_id="pay-1",
-            order_id="ord-1",
-            customer_id=customer_id,
-            amount=Decimal("42.50"),
-            currency="USD",
-            reason_code="card_expired",
-        ),
-        correlation_id="ord-1",
-    )
 
 
 def tier_changed(customer_id: str) -> EventEnvelope[LoyaltyTierChanged]:
@@ -76,7 +38,7 @@ def tier_changed(customer_id: str) -> EventEnvelope[LoyaltyTierChanged]:
 
 
 async def test_order_created_sends_an_sms_and_records_it(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
 
     await handle_order_created(envelope, harness.deps)
 
@@ -93,7 +55,7 @@ async def test_order_created_sends_an_sms_and_records_it(harness: Any) -> None:
 
 
 async def test_order_created_stores_the_ciphertext_never_the_contact(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
 
     await handle_order_created(envelope, harness.deps)
 
@@ -101,7 +63,7 @@ async def test_order_created_stores_the_ciphertext_never_the_contact(harness: An
 
 
 async def test_the_same_event_twice_sends_once(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
 
     await handle_order_created(envelope, harness.deps)
     harness.clock.advance(3600)
@@ -112,7 +74,7 @@ async def test_the_same_event_twice_sends_once(harness: Any) -> None:
 
 
 async def test_a_failed_send_is_recorded_and_the_retry_sends_it_once(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
     harness.sms.failures = 1
 
     with pytest.raises(SendRejected):
@@ -133,7 +95,7 @@ async def test_a_failed_send_is_recorded_and_the_retry_sends_it_once(harness: An
 
 
 async def test_a_notification_being_sent_by_another_delivery_is_not_sent_again(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
     notification_id = f"{envelope.metadata.event_id}:order_confirmed"
     await handle_order_created(envelope, harness.deps)
     record = harness.notifications.records[("cust-1", notification_id)]
@@ -158,7 +120,7 @@ def crash_mid_send(harness: Any, customer_id: str, notification_id: str) -> None
 
 
 async def test_a_claim_left_by_a_crashed_delivery_is_not_resent_when_a_duplicate_is_worse(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)  # order_confirmed: at most once
+    envelope = harness.order_created("cust-1", PHONE)  # order_confirmed: at most once
     notification_id = f"{envelope.metadata.event_id}:order_confirmed"
     await handle_order_created(envelope, harness.deps)
     crash_mid_send(harness, "cust-1", notification_id)
@@ -177,8 +139,8 @@ async def test_a_claim_left_by_a_crashed_delivery_is_not_resent_when_a_duplicate
 
 
 async def test_a_claim_left_by_a_crashed_delivery_is_resent_when_a_miss_is_worse(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
-    failed = payment_failed("cust-1")  # payment_failed: at least once
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
+    failed = harness.payment_failed("cust-1")  # payment_failed: at least once
     notification_id = f"{failed.metadata.event_id}:payment_failed"
     await handle_payment_failed(failed, harness.deps)
     crash_mid_send(harness, "cust-1", notification_id)
@@ -203,7 +165,7 @@ async def test_a_claim_left_by_a_crashed_delivery_is_resent_when_a_miss_is_worse
 )
 async def test_a_definite_failure_is_retried_even_when_a_duplicate_is_worse(harness: Any, error: Exception) -> None:
     envelope = tier_changed("cust-1")  # tier_changed: at most once
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
     harness.sms.errors = [error]
 
     with pytest.raises(type(error)):
@@ -229,7 +191,7 @@ async def test_a_definite_failure_is_retried_even_when_a_duplicate_is_worse(harn
     ids=["read-timeout", "5xx", "unexpected"],
 )
 async def test_an_ambiguous_send_is_not_resent_when_a_duplicate_is_worse(harness: Any, error: Exception) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
     harness.sms.errors = [error]
 
     await handle_order_created(envelope, harness.deps)  # handled: the message is deleted, not redelivered
@@ -243,8 +205,8 @@ async def test_an_ambiguous_send_is_not_resent_when_a_duplicate_is_worse(harness
 
 
 async def test_an_ambiguous_send_is_resent_when_a_miss_is_worse(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
-    failed = payment_failed("cust-1")
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
+    failed = harness.payment_failed("cust-1")
     harness.sms.errors = [SendOutcomeUnknown(Channel.SMS, "ConnectionClosedError")]
 
     with pytest.raises(SendOutcomeUnknown):  # left for redelivery
@@ -264,7 +226,7 @@ async def test_an_ambiguous_send_is_resent_when_a_miss_is_worse(harness: Any) ->
 async def test_a_send_longer_than_the_send_timeout_is_cut_off_and_ambiguous(harness: Any) -> None:
     deps = dataclasses.replace(harness.deps, send_timeout=timedelta(milliseconds=50))
     harness.sms.hang = asyncio.Event()  # never set: the provider never answers
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
 
     # The outer bound only keeps a broken implementation from hanging the suite.
     await asyncio.wait_for(handle_order_created(envelope, deps), timeout=5)
@@ -275,7 +237,7 @@ async def test_a_send_longer_than_the_send_timeout_is_cut_off_and_ambiguous(harn
 
 
 async def test_an_ambiguous_send_that_cannot_be_recorded_is_abandoned_by_the_redelivery(harness: Any) -> None:
-    envelope = order_created(harness, "cust-1", PHONE)
+    envelope = harness.order_created("cust-1", PHONE)
     harness.sms.errors = [SendOutcomeUnknown(Channel.SMS, "ReadTimeoutError")]
 
     async def table_down(*_: Any, **__: Any) -> None:
@@ -301,8 +263,8 @@ def test_the_lease_must_outlive_the_send(harness: Any) -> None:
 
 
 async def test_a_sent_notification_is_never_sent_again(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-1", PHONE), harness.deps)
-    failed = payment_failed("cust-1")
+    await handle_order_created(harness.order_created("cust-1", PHONE), harness.deps)
+    failed = harness.payment_failed("cust-1")
     await handle_payment_failed(failed, harness.deps)
 
     for _ in range(3):
@@ -318,7 +280,7 @@ async def test_a_sent_notification_is_never_sent_again(harness: Any) -> None:
 
 async def test_payment_failed_without_a_contact_raises_and_sends_nothing(harness: Any) -> None:
     with pytest.raises(ContactNotFound):
-        await handle_payment_failed(payment_failed("cust-unknown"), harness.deps)
+        await handle_payment_failed(harness.payment_failed("cust-unknown"), harness.deps)
     with pytest.raises(ContactNotFound):
         await handle_tier_changed(tier_changed("cust-unknown"), harness.deps)
 
@@ -327,10 +289,10 @@ async def test_payment_failed_without_a_contact_raises_and_sends_nothing(harness
 
 
 async def test_payment_failed_uses_the_contact_on_file_and_its_channel(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-2", EMAIL), harness.deps)
+    await handle_order_created(harness.order_created("cust-2", EMAIL), harness.deps)
     harness.clock.advance(1)
 
-    await handle_payment_failed(payment_failed("cust-2"), harness.deps)
+    await handle_payment_failed(harness.payment_failed("cust-2"), harness.deps)
 
     [(address, message)] = [attempt for attempt in harness.email.attempts if attempt[1].template == "payment_failed"]
     assert address == "jane@example.com"
@@ -341,7 +303,7 @@ async def test_payment_failed_uses_the_contact_on_file_and_its_channel(harness: 
 
 
 async def test_tier_changed_sends_the_offer_of_the_new_tier(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-3", PHONE), harness.deps)
+    await handle_order_created(harness.order_created("cust-3", PHONE), harness.deps)
 
     await handle_tier_changed(tier_changed("cust-3"), harness.deps)
 
@@ -350,12 +312,12 @@ async def test_tier_changed_sends_the_offer_of_the_new_tier(harness: Any) -> Non
 
 async def test_the_newest_contact_wins_even_when_an_older_event_arrives_last(harness: Any) -> None:
     now = datetime.now(UTC)
-    newer = order_created(harness, "cust-4", EMAIL, occurred_at=now)
-    older = order_created(harness, "cust-4", PHONE, occurred_at=now - timedelta(minutes=5))
+    newer = harness.order_created("cust-4", EMAIL, occurred_at=now)
+    older = harness.order_created("cust-4", PHONE, occurred_at=now - timedelta(minutes=5))
 
     await handle_order_created(newer, harness.deps)
     await handle_order_created(older, harness.deps)  # still confirmed, to the contact of that order
-    await handle_payment_failed(payment_failed("cust-4"), harness.deps)
+    await handle_payment_failed(harness.payment_failed("cust-4"), harness.deps)
 
     assert harness.contacts.entries["cust-4"][0] == newer.data.contact_ciphertext
     assert len(harness.sms.attempts) == 1
@@ -363,9 +325,9 @@ async def test_the_newest_contact_wins_even_when_an_older_event_arrives_last(har
 
 
 async def test_an_unreadable_contact_raises_and_keeps_the_directory(harness: Any) -> None:
-    await handle_order_created(order_created(harness, "cust-5", PHONE), harness.deps)
-    stolen = order_created(harness, "someone-else", EMAIL).data.contact_ciphertext  # sealed for another customer
-    envelope = order_created(harness, "cust-5", PHONE)
+    await handle_order_created(harness.order_created("cust-5", PHONE), harness.deps)
+    stolen = harness.order_created("someone-else", EMAIL).data.contact_ciphertext  # sealed for another customer
+    envelope = harness.order_created("cust-5", PHONE)
     bad = envelope.model_copy(update={"data": envelope.data.model_copy(update={"contact_ciphertext": stolen})})
 
     with pytest.raises(ContactUnreadable):

@@ -62,12 +62,17 @@ class EventEnvelope[DataT: BaseModel](BaseModel):
         """A copy that carries `traceparent` (and its trace id); the same envelope when there is none."""
         if traceparent is None or traceparent == self.metadata.traceparent:
             return self
-        metadata = self.metadata.model_copy(update={"traceparent": traceparent, "trace_id": traceparent.split("-")[1]})
+        metadata = self.metadata.model_copy(update={"traceparent": traceparent, "trace_id": _trace_id_of(traceparent)})
         return self.model_copy(update={"metadata": metadata})
 
     def to_detail(self) -> dict[str, Any]:
         """The JSON-ready form used as the EventBridge `detail`."""
         return self.model_dump(mode="json")
+
+
+def _trace_id_of(traceparent: str) -> str:
+    """The trace id of a W3C `traceparent` (version-traceid-parentid-flags)."""
+    return traceparent.split("-")[1]
 
 
 def new_envelope[EventT: IntegrationEvent](
@@ -88,7 +93,7 @@ def new_envelope[EventT: IntegrationEvent](
         source=data.source,
         correlation_id=correlation_id,
         causation_id=causation_id,
-        trace_id=traceparent.split("-")[1] if traceparent else None,
+        trace_id=_trace_id_of(traceparent) if traceparent else None,
         traceparent=traceparent,
     )
     # Parametrise with the payload's concrete class: with the bound type, pydantic would serialise

@@ -26,8 +26,15 @@ def instrument_aws_client(client: Any) -> Any:
     return client
 
 
+def _in_trace() -> bool:
+    # Outside a trace (an idle poll, a background sweep) a call is not worth a trace of its own, nor the work.
+    return trace.get_current_span().get_span_context().is_valid
+
+
 def _remember_resource(params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
     """The resource a call is about (table, queue, bus), for the span; nothing from the payload."""
+    if not _in_trace():
+        return
     attributes: dict[str, str | list[str]] = {}
     if isinstance(params.get("TableName"), str):
         attributes["aws.dynamodb.table_names"] = [params["TableName"]]
@@ -47,8 +54,8 @@ def _remember_resource(params: Mapping[str, Any], context: dict[str, Any], **_: 
 
 
 def _start_aws_span(model: Any, context: dict[str, Any], **_: Any) -> None:
-    if not trace.get_current_span().get_span_context().is_valid:
-        return  # outside a trace: an idle poll or a background sweep is not worth a trace of its own
+    if not _in_trace():
+        return
     service = model.service_model.service_id
     attributes: dict[str, Any] = {
         "rpc.system": "aws-api",

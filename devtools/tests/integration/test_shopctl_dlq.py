@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from shop_devtools.testing.events import order_created_envelope, wait_until, wait_until_drained
+from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope, wait_until, wait_until_drained
 from shop_devtools.testing.fixtures import AwsClients, StartService
+from shop_devtools.testing.loyalty import points_balance
 from shop_devtools.testing.shopctl import run_shopctl
 from shop_shared.aws import from_item, to_item
 from shop_shared.messaging import EventBridgePublisher
@@ -97,12 +99,7 @@ async def test_poison_message_is_redriven_after_the_fix_and_credited_exactly_onc
     entry = await wait_until(credited, timeout=60, message="the redriven order credited")
     await wait_until_drained(aws.sqs, await _url(aws, deployed_topology.name(QUEUE)), timeout=60)
     assert await _count(aws, dlq_url) == 0
-    account = await aws.dynamodb.get_item(
-        TableName=deployed_topology.name("loyalty-accounts"),
-        Key=to_item({"customer_id": customer}),
-        ConsistentRead=True,
-    )
-    assert int(from_item(account["Item"])["points_balance"]) == int(entry["points"]) == 75  # once, not twice
+    assert await points_balance(aws, deployed_topology, customer) == int(entry["points"]) == 75  # once, not twice
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{service_ports['loyalty-partner']}", timeout=10
     ) as partner:
@@ -149,3 +146,74 @@ def test_a_missing_queue_is_a_clear_error(deployed_topology: DeployedTopology) -
     assert "not a dead-letter queue" in result.stderr and "Traceback" not in result.stderr
     other_prefix = run_shopctl("nowhere-", "dlq", "show", QUEUE)
     assert other_prefix.exit_code == 3 and "does not exist" in other_prefix.stderr
+
+
+def _failure(rule: str) -> dict[str, Any]:
+    """The attributes EventBridge puts on a target's dead letter (the body is the event itself)."""
+    return {
+        "ERROR_CODE": {"DataType": "String", "StringValue": "CONNECTION_FAILURE"},
+        "ERROR_MESSAGE": {"DataType": "String", "StringValue": "the target did not answer"},
+        "RULE_ARN": {"DataType": "String", "StringValue": f"arn:aws:events:us-east-1:000000000000:rule/{rule}"},
+        "RETRY_ATTEMPTS": {"DataType": "Number", "StringValue": "185"},
+    }
+
+
+async def _credited(aws: AwsClients, deployed: DeployedTopology, envelope: Any, points: int) -> bool:
+    return await points_balance(aws, deployed, envelope.data.customer_id) == points
+
+
+async def test_rule_target_and_schedule_dead_letters_go_back_where_they_were_going(
+    deployed_topology: DeployedTopology, aws: AwsClients, start_service_process: StartService
+) -> None:
+    """Those DLQs exist on AWS only: the test creates them here and writes dead letters as EventBridge does."""
+    prefix = deployed_topology.prefix
+    start_service_process("loyalty")
+    to_loyalty, to_payment = "order-created-to-loyalty-target-dlq", "order-created-to-payment-target-dlq"
+    schedule_dlq = "loyalty-tiers-monthly-schedule-dlq"
+    urls = {
+        name: (await aws.sqs.create_queue(QueueName=deployed_topology.name(name)))["QueueUrl"]
+        for name in (to_loyalty, to_payment, schedule_dlq)
+    }
+    machine_arn = deployed_topology.arns["state_machine:loyalty-tiers"]
+    try:
+        missed_by_loyalty = order_created_envelope(f"c-target-{uuid.uuid4().hex[:8]}", "20.00")
+        body = json.dumps(as_eventbridge_event(missed_by_loyalty))
+        await aws.sqs.send_message(QueueUrl=urls[to_loyalty], MessageBody=body, MessageAttributes=_failure(to_loyalty))
+        shown = run_shopctl(prefix, "dlq", "show", to_loyalty, "--json")
+        [dead] = shown.json()
+        assert (
+            dead["why"]
+            == "not delivered to its target: CONNECTION_FAILURE the target did not answer (after 185 retries)"
+        )
+        moved = run_shopctl(prefix, "dlq", "redrive", to_loyalty)
+        assert moved.exit_code == 0, moved.stderr
+        assert f"to {deployed_topology.name(QUEUE)} (copy-then-delete)" in moved.stdout
+        await wait_until(lambda: _credited(aws, deployed_topology, missed_by_loyalty, 20), timeout=60, message="credit")
+        assert await _count(aws, urls[to_loyalty]) == 0
+
+        missed_by_payment = order_created_envelope(f"c-target-{uuid.uuid4().hex[:8]}", "21.00")
+        await aws.sqs.send_message(
+            QueueUrl=urls[to_payment],
+            MessageBody=json.dumps(as_eventbridge_event(missed_by_payment)),
+            MessageAttributes=_failure(to_payment),
+        )
+        onto_bus = run_shopctl(prefix, "dlq", "redrive", to_payment)
+        assert onto_bus.exit_code == 0, onto_bus.stderr
+        assert f"the bus {deployed_topology.bus_name}" in onto_bus.stdout
+        # Back on the bus it reaches every order.created rule again: loyalty credits it (payment's is not running here).
+        await wait_until(lambda: _credited(aws, deployed_topology, missed_by_payment, 21), timeout=60, message="credit")
+        assert await _count(aws, urls[to_payment]) == 0
+
+        await aws.sqs.send_message(QueueUrl=urls[schedule_dlq], MessageBody="{}", MessageAttributes=_failure("s"))
+        run = run_shopctl(prefix, "dlq", "redrive", schedule_dlq)
+        assert run.exit_code == 0, run.stderr
+        assert "1 run(s) started" in run.stdout
+        executions = (await aws.stepfunctions.list_executions(stateMachineArn=machine_arn))["executions"]
+        [redriven] = [execution for execution in executions if execution["name"].startswith("redrive-")]
+        described = await aws.stepfunctions.describe_execution(executionArn=redriven["executionArn"])
+        assert json.loads(described["input"]) == {"as_of": datetime.now(UTC).strftime("%Y-%m")}
+        assert await _count(aws, urls[schedule_dlq]) == 0
+        await aws.stepfunctions.stop_execution(executionArn=redriven["executionArn"])
+    finally:
+        for url in urls.values():
+            await aws.sqs.delete_queue(QueueUrl=url)

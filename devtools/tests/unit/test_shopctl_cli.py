@@ -23,8 +23,17 @@ def test_an_unknown_dlq_fails_before_any_aws_call(
     assert "'nothing' is not a dead-letter queue" in capsys.readouterr().err
 
 
-def test_a_rule_target_dlq_is_not_redriven_to_a_queue(
+def test_a_schedule_dlq_takes_no_max(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, "dlq", "redrive", "loyalty-tiers-monthly-schedule-dlq", "--max", "1") == EXIT_FAILED
+    assert "one run per month (no --max)" in capsys.readouterr().err
+
+
+def test_a_window_that_is_not_one_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(monkeypatch, "dlq", "redrive", "order-created-to-payment-target-dlq") == EXIT_FAILED
-    assert "rule-target DLQ" in capsys.readouterr().err
+    assert run(monkeypatch, "events", "replay", "--from", "1h", "--to", "2h") == EXIT_USAGE
+    assert "must be before" in capsys.readouterr().err
+    assert run(monkeypatch, "events", "replay", "--from", "1h", "--type", "order.shipped") == EXIT_USAGE
+    assert "unknown event type(s) ['order.shipped']" in capsys.readouterr().err
+    assert run(monkeypatch, "events", "replay", "--from", "yesterday") == EXIT_USAGE
+    assert "neither an ISO 8601 time" in capsys.readouterr().err

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from shop_devtools.shopctl.aws import MoveTaskProgress, QueueCounts
-from shop_devtools.shopctl.dlq import decode, peek, redrive
+from shop_devtools.shopctl.dlq import decode, peek, redrive, redrive_missed_runs, redrive_to, to_bus, to_queue
 from shop_devtools.shopctl.exceptions import ShopctlError
+from shop_devtools.shopctl.replay import LoggedEvent
 from shop_devtools.testing.events import as_eventbridge_event, order_created_envelope
 
 DLQ, SOURCE = "https://sqs/dlq", "https://sqs/source"
@@ -17,14 +18,28 @@ DLQ, SOURCE = "https://sqs/dlq", "https://sqs/source"
 class FakeSqs:
     """Queues as lists; a received message is hidden until released or deleted (no clock: nothing comes back alone)."""
 
-    def __init__(self, bodies: list[str], *, move_tasks: bool = False, failing_sends: int = 0) -> None:
+    def __init__(
+        self,
+        bodies: list[str],
+        *,
+        move_tasks: bool = False,
+        failing_sends: int = 0,
+        sent_at_ms: list[int] | None = None,
+    ) -> None:
         self.queues: dict[str, list[dict[str, Any]]] = {
             DLQ: [
-                {"MessageId": f"m-{i}", "Body": body, "Attributes": {"ApproximateReceiveCount": "5"}}
+                {
+                    "MessageId": f"m-{i}",
+                    "Body": body,
+                    "Attributes": {"ApproximateReceiveCount": "5", "SentTimestamp": str((sent_at_ms or [0] * 99)[i])},
+                    "MessageAttributes": {"ERROR_CODE": {"StringValue": "CONNECTION_FAILURE", "DataType": "String"}},
+                }
                 for i, body in enumerate(bodies)
             ],
             SOURCE: [],
         }
+        self.bus: list[LoggedEvent] = []
+        self.bus_refuses = False
         self.hidden: dict[str, dict[str, Any]] = {}  # receipt handle -> message
         self.move_tasks = move_tasks
         self.failing_sends = failing_sends
@@ -56,6 +71,15 @@ class FakeSqs:
             self.failing_sends -= 1
             raise ShopctlError("send refused")
         self.queues[url].append({"MessageId": f"copy-{message['MessageId']}", "Body": message["Body"]})
+
+    def send_body(self, url: str, body: str) -> None:
+        self.queues[url].append({"MessageId": "copy", "Body": body})
+
+    def put_events(self, bus: str, events: list[LoggedEvent]) -> list[LoggedEvent]:
+        if self.bus_refuses:
+            return events
+        self.bus += events
+        return []
 
     def delete(self, url: str, receipt_handle: str) -> None:
         del self.hidden[receipt_handle]
@@ -155,3 +179,62 @@ def test_a_failed_move_task_is_an_error() -> None:
 
     with pytest.raises(ShopctlError, match="ended FAILED: AccessDenied"):
         redrive(FailingTask(["a"], move_tasks=True), DLQ, SOURCE, max_messages=None, progress=lambda m, t: None)
+
+
+def test_a_rule_targets_dead_letter_says_why_eventbridge_gave_up() -> None:
+    body, _ = event_body()
+    attributes = {
+        "ERROR_CODE": {"StringValue": "CONNECTION_FAILURE", "DataType": "String"},
+        "ERROR_MESSAGE": {"StringValue": "payment did not answer", "DataType": "String"},
+        "RETRY_ATTEMPTS": {"StringValue": "185", "DataType": "Number"},
+    }
+    dead = decode({"MessageId": "m-1", "Body": body, "Attributes": {}, "MessageAttributes": attributes})  # type: ignore[typeddict-item]
+    assert dead.why == "not delivered to its target: CONNECTION_FAILURE payment did not answer (after 185 retries)"
+    assert dead.event_type == "order.created"
+
+
+def test_a_queue_targets_dead_event_goes_to_the_queue_as_its_body_alone() -> None:
+    body, _ = event_body()
+    sqs = FakeSqs([body])
+    result = redrive_to(sqs, DLQ, to_queue(sqs, SOURCE, with_attributes=False), None, lambda moved, total: None)
+    assert result.moved == 1 and sqs.queues[DLQ] == [] and not sqs.hidden
+    assert sqs.queues[SOURCE] == [{"MessageId": "copy", "Body": body}]  # no ERROR_CODE attribute carried along
+
+
+def test_an_api_destinations_dead_event_goes_back_on_the_bus_as_published() -> None:
+    body, envelope = event_body()
+    sqs = FakeSqs([body])
+    assert redrive_to(sqs, DLQ, to_bus(sqs, "shop-events"), None, lambda moved, total: None).moved == 1
+    [event] = sqs.bus
+    assert (event.source, event.detail_type) == ("shop.order", "order.created")
+    assert event.event_id == str(envelope.metadata.event_id)
+    assert event.detail["metadata"]["event_id"] == str(envelope.metadata.event_id)
+
+
+def test_an_event_the_bus_refuses_stays_in_the_dlq() -> None:
+    body, _ = event_body()
+    sqs = FakeSqs([body, body])
+    sqs.bus_refuses = True
+    with pytest.raises(ShopctlError, match="the bus refused event"):
+        redrive_to(sqs, DLQ, to_bus(sqs, "shop-events"), None, lambda moved, total: None)
+    assert len(sqs.queues[DLQ]) == 2 and not sqs.hidden
+
+
+def test_missed_runs_become_one_run_per_month_then_leave_the_dlq() -> None:
+    december, january = 1_796_086_800_000, 1_798_765_200_000  # 2026-12-01 01:00, 2027-01-01 01:00 UTC
+    sqs = FakeSqs(["{}", "{}", "{}"], sent_at_ms=[december, december + 60_000, january])
+    months: list[str] = []
+    result = redrive_missed_runs(sqs, DLQ, months.append, lambda moved, total: None)
+    assert months == ["2026-12", "2027-01"]
+    assert result.moved == 3 and sqs.queues[DLQ] == [] and not sqs.hidden
+
+
+def test_a_run_that_does_not_start_leaves_its_letters() -> None:
+    sqs = FakeSqs(["{}"], sent_at_ms=[1_796_086_800_000])
+
+    def refuse(month: str) -> None:
+        raise ShopctlError("StartExecution refused")
+
+    with pytest.raises(ShopctlError):
+        redrive_missed_runs(sqs, DLQ, refuse, lambda moved, total: None)
+    assert len(sqs.hidden) == 1  # not deleted: visible again after the visibility timeout

@@ -13,6 +13,7 @@ from .dynamodb import ensure_table
 from .events import ensure_api_destination, ensure_bus, ensure_connection, ensure_rule
 from .iam import ensure_role
 from .kms import ensure_kms_key
+from .logs import EVENT_LOG, ensure_event_log
 from .report import ProvisioningReport
 from .scheduler import ensure_schedule
 from .secretsmanager import ensure_secret
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import TargetTypeDef
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_kms import KMSClient
+    from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_ses import SESClient
@@ -50,6 +52,7 @@ class ProvisioningClients:
     iam: IAMClient
     sfn: SFNClient
     scheduler: EventBridgeSchedulerClient
+    logs: CloudWatchLogsClient
 
     @classmethod
     def of(cls, session: boto3.Session) -> ProvisioningClients:
@@ -64,6 +67,7 @@ class ProvisioningClients:
             iam=session.client("iam"),
             sfn=session.client("stepfunctions"),
             scheduler=session.client("scheduler"),
+            logs=session.client("logs"),
         )
 
 
@@ -147,6 +151,13 @@ def provision(
                 client.events, deployed.bus_name, deployed.name(key), rule.description, rule.event_pattern, target
             ),
         )
+
+    # Local only, not in the topology: on AWS the bus's archive is the replay source (see provisioning/logs.py).
+    record(
+        "event_log",
+        EVENT_LOG,
+        ensure_event_log(client.events, client.logs, deployed.bus_name, deployed.name(EVENT_LOG)),
+    )
 
     arns: dict[str, str] = {}
     for key in topology.activities:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,13 +13,16 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from shop_loyalty.adapters.ledger import ledger_key
 from shop_payment.adapters.payments_repository import DUE_WORK_INDEX, WORK_SHARDS
 from shop_shared.aws import from_item, to_item
 from shop_shared.outbox import OUTBOX_SHARDS, PENDING_INDEX
 
-from .exceptions import AwsAccessError, QueueNotFound
+from .exceptions import AwsAccessError, QueueNotFound, ShopctlError, TableNotFound
+from .replay import LoggedEvent, ReplayProgress
 
 if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 __all__ = ["Backlog", "Executions", "MoveTaskProgress", "QueueCounts", "ShopAws", "open_session"]
@@ -104,6 +108,8 @@ class ShopAws:
         self.sqs = session.client("sqs", config=config)
         self.dynamodb = session.client("dynamodb", config=config)
         self.stepfunctions = session.client("stepfunctions", config=config)
+        self.events = session.client("events", config=config)
+        self.logs = session.client("logs", config=config)
         # No boto3-stubs package for CloudWatch in the workspace: only get_metric_statistics is called.
         self.cloudwatch: Any = session.client("cloudwatch", config=config)
 
@@ -191,6 +197,11 @@ class ShopAws:
             else:
                 self.sqs.send_message(QueueUrl=url, MessageBody=message["Body"])
 
+    def send_body(self, url: str, body: str) -> None:
+        """Send `body` alone; raises unless SQS acknowledged it."""
+        with _explained(f"queue {url}"):
+            self.sqs.send_message(QueueUrl=url, MessageBody=body)
+
     def delete(self, url: str, receipt_handle: str) -> None:
         with _explained(f"queue {url}"):
             self.sqs.delete_message(QueueUrl=url, ReceiptHandle=receipt_handle)
@@ -263,6 +274,83 @@ class ShopAws:
                         oldest = since if oldest is None else min(oldest, since)
         return Backlog(count, oldest)
 
+    # --- EventBridge: replay -----------------------------------------------------------------------------------
+    def logged_events(self, log_group: str, start: datetime, end: datetime) -> Iterator[str]:
+        """The messages of the local event log written between `start` and `end` (each one an event as JSON)."""
+        with _explained(f"event log {log_group}"):
+            try:
+                pages = self.logs.get_paginator("filter_log_events").paginate(
+                    logGroupName=log_group,
+                    startTime=int(start.timestamp() * 1000),
+                    endTime=int(end.timestamp() * 1000) + 1,  # the end is inclusive; the API's is not
+                )
+                for page in pages:
+                    for logged in page.get("events", []):
+                        yield logged.get("message", "")
+            except ClientError as error:
+                if _code(error) == "ResourceNotFoundException":
+                    raise ShopctlError(
+                        f"no event log {log_group} here: only the local runtime keeps one (on AWS use --source archive)"
+                    ) from error
+                raise
+
+    def put_events(self, bus: str, events: Sequence[LoggedEvent]) -> list[LoggedEvent]:
+        """Put events back on the bus as they were first published (source, type, detail, time); returns the refused."""
+        entries: list[PutEventsRequestEntryTypeDef] = [
+            {
+                "Source": event.source,
+                "DetailType": event.detail_type,
+                "Detail": json.dumps(event.detail),
+                "Time": event.time,
+                "EventBusName": bus,
+            }
+            for event in events
+        ]
+        with _explained(f"PutEvents on {bus}"):
+            results = self.events.put_events(Entries=entries)["Entries"]
+        return [event for event, result in zip(events, results, strict=True) if result.get("ErrorCode")]
+
+    def bus_arn(self, bus: str) -> str:
+        with _explained(f"event bus {bus}"):
+            try:
+                return self.events.describe_event_bus(Name=bus)["Arn"]
+            except ClientError as error:
+                if _code(error) == "ResourceNotFoundException":
+                    raise ShopctlError(f"event bus {bus} does not exist (wrong --prefix?)") from error
+                raise
+
+    def archive_arn(self, archive: str) -> str:
+        with _explained(f"archive {archive}"):
+            try:
+                return self.events.describe_archive(ArchiveName=archive)["ArchiveArn"]
+            except ClientError as error:
+                if _code(error) == "ResourceNotFoundException":
+                    raise ShopctlError(
+                        f"no archive {archive}: Terraform creates it on AWS; locally use --local or --source log"
+                    ) from error
+                raise
+
+    def rule_arn(self, bus: str, rule: str) -> str:
+        with _explained(f"rule {rule}"):
+            return self.events.describe_rule(Name=rule, EventBusName=bus)["Arn"]
+
+    def start_replay(
+        self, name: str, archive_arn: str, start: datetime, end: datetime, bus_arn: str, rule_arns: list[str]
+    ) -> None:
+        with _explained(f"StartReplay {name}"):
+            self.events.start_replay(
+                ReplayName=name,
+                EventSourceArn=archive_arn,
+                EventStartTime=start,
+                EventEndTime=end,
+                Destination={"Arn": bus_arn, "FilterArns": rule_arns},
+            )
+
+    def replay_progress(self, name: str) -> ReplayProgress:
+        with _explained(f"DescribeReplay {name}"):
+            replay = self.events.describe_replay(ReplayName=name)
+        return ReplayProgress(replay["State"], replay.get("EventLastReplayedTime"), replay.get("StateReason"))
+
     # --- Step Functions ------------------------------------------------------------------------------------
     def state_machine_arn(self, name: str) -> str | None:
         with _explained("ListStateMachines"):
@@ -271,6 +359,12 @@ class ShopAws:
                     if machine["name"] == name:
                         return machine["stateMachineArn"]
         return None
+
+    def start_execution(self, arn: str, name: str, execution_input: dict[str, Any]) -> str:
+        with _explained(f"StartExecution of {arn}"):
+            return self.stepfunctions.start_execution(
+                stateMachineArn=arn, name=name, input=json.dumps(execution_input)
+            )["executionArn"]
 
     def executions(self, arn: str, *, failed_since: datetime) -> Executions:
         running = 0
@@ -291,3 +385,74 @@ class ShopAws:
                     if len(recent) < len(page["executions"]):
                         break
         return Executions(running, sorted(failed, key=lambda item: item[2], reverse=True))
+
+    # --- order story ---------------------------------------------------------------------------------------
+    # One order's records, by key only (GetItem, or a Query of one customer's notifications), each projected to
+    # what an operator may see: never the payment token, the contact ciphertext, a destination or a message text.
+    ORDER_FIELDS = tuple(
+        "order_id customer_id currency total status created_at updated_at status_history created_event_id".split()
+    )
+    LEDGER_FIELDS = tuple("order_id kind points month credited credited_at reversed_at event_id".split())
+    PAYMENT_FIELDS = tuple(
+        "payment_id order_id status amount currency reason_code provider_reference refund_reference attempts "
+        "unknown_since due_at created_at updated_at traceparent".split()
+    )
+    NOTIFICATION_FIELDS = tuple(
+        "event_id event_type template channel status attempts created_at sent_at failed_at suppressed_at".split()
+    )
+
+    def order_record(self, table: str, order_id: str) -> dict[str, Any] | None:
+        return self._item(table, {"order_id": order_id}, self.ORDER_FIELDS)
+
+    def ledger_entries(self, table: str, order_id: str) -> list[dict[str, Any]]:
+        """The order's credit and reversal entries (each its own item: see shop_loyalty's ledger_key)."""
+        keys = [ledger_key(order_id, "credit"), ledger_key(order_id, "reversal")]
+        return [item for key in keys if (item := self._item(table, {"order_id": key}, self.LEDGER_FIELDS))]
+
+    def payment_record(self, table: str, payment_id: str) -> dict[str, Any] | None:
+        return self._item(table, {"payment_id": payment_id}, self.PAYMENT_FIELDS)
+
+    def order_notifications(self, table: str, customer_id: str, *, event_ids: list[str]) -> list[dict[str, Any]]:
+        """The customer's notifications of these events: a Query of the customer's partition filtered on the ids."""
+        if not event_ids:
+            return []
+        names = {f"#p{index}": name for index, name in enumerate(self.NOTIFICATION_FIELDS)}
+        event_id = next(alias for alias, name in names.items() if name == "event_id")
+        values = {":customer": customer_id} | {f":e{index}": value for index, value in enumerate(event_ids)}
+        found: list[dict[str, Any]] = []
+        with self._table_read(table):
+            pages = self.dynamodb.get_paginator("query").paginate(
+                TableName=table,
+                KeyConditionExpression="customer_id = :customer",
+                FilterExpression=f"{event_id} IN ({', '.join(f':e{index}' for index in range(len(event_ids)))})",
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+                ConsistentRead=True,
+            )
+            for page in pages:
+                found += [from_item(raw) for raw in page.get("Items", [])]
+        return found
+
+    def _item(self, table: str, key: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any] | None:
+        names = {f"#p{index}": name for index, name in enumerate(fields)}
+        with self._table_read(table):
+            item = self.dynamodb.get_item(
+                TableName=table,
+                Key=to_item(key),
+                ConsistentRead=True,
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames=names,
+            ).get("Item")
+        return from_item(item) if item else None
+
+    @staticmethod
+    @contextmanager
+    def _table_read(table: str) -> Iterator[None]:
+        with _explained(f"table {table}"):
+            try:
+                yield
+            except ClientError as error:
+                if _code(error) == "ResourceNotFoundException":
+                    raise TableNotFound(f"table {table} does not exist (wrong --prefix, or not here?)") from error
+                raise

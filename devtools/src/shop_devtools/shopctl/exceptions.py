@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AwsAccessError", "QueueNotFound", "ShopctlError"]
+__all__ = ["AwsAccessError", "OrderNotFound", "QueueNotFound", "ShopctlError", "TableNotFound"]
 
 
 class ShopctlError(Exception):
@@ -15,3 +15,11 @@ class QueueNotFound(ShopctlError):
 
 class AwsAccessError(ShopctlError):
     """AWS could not be reached or refused us: a wrong profile, expired credentials, no endpoint."""
+
+
+class TableNotFound(ShopctlError):
+    """The named table does not exist under this prefix."""
+
+
+class OrderNotFound(ShopctlError):
+    """No order with that id in the orders table."""

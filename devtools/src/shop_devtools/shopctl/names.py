@@ -8,6 +8,8 @@ from typing import Literal
 from shop_shared.outbox import PENDING_INDEX
 from shop_shared.topology import DeployedTopology, Topology
 
+from shop_devtools.provisioning.logs import EVENT_LOG
+
 from .exceptions import QueueNotFound
 
 __all__ = ["DlqKind", "DlqRef", "ShopNames"]
@@ -21,6 +23,10 @@ DlqKind = Literal["queue", "rule-target", "schedule"]
 TARGET_DLQ_SUFFIX = "-target-dlq"
 SCHEDULE_DLQ_SUFFIX = "-schedule-dlq"
 PAYMENTS_TABLE = "payments"
+# The tables one order's story is read from (shopctl order), besides the payments table.
+ORDERS_TABLE = "orders"
+LEDGER_TABLE = "loyalty-ledger"
+NOTIFICATIONS_TABLE = "notifications"
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,34 @@ class ShopNames:
             if key.endswith("-outbox") and PENDING_INDEX in table.indexes
         }
 
+    @property
+    def bus(self) -> str:
+        return self._deployed.bus_name
+
+    @property
+    def archive(self) -> str:
+        """The bus's archive: infra/terraform/modules/messaging names it after the bus."""
+        return self._deployed.bus_name
+
+    @property
+    def event_log(self) -> str:
+        """The local runtime's event log (a log group): provisioning/logs.py."""
+        return self._deployed.name(EVENT_LOG)
+
+    def rule(self, key: str) -> str:
+        return self._deployed.name(key)
+
     def payments_table(self) -> str:
         return self._deployed.name(PAYMENTS_TABLE)
+
+    def orders_table(self) -> str:
+        return self._deployed.name(ORDERS_TABLE)
+
+    def ledger_table(self) -> str:
+        return self._deployed.name(LEDGER_TABLE)
+
+    def notifications_table(self) -> str:
+        return self._deployed.name(NOTIFICATIONS_TABLE)
 
     def state_machines(self) -> dict[str, str]:
         """State machines: key -> physical name (their ARNs are looked up by name)."""

@@ -87,7 +87,9 @@ def create_app(settings: SyncBaselineSettings) -> FastAPI:
 async def checkout(command: PlaceOrder, services: BaselineContainer, table: str) -> Order:
     """Charge, credit the points, store the settled order; any third party failing fails the checkout (503)."""
     ciphertext = await services.contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
-    order = Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext=ciphertext, at=services.clock())
+    order = Order.place(  # the synchronous chain announces nothing: no order.created event
+        command, order_id=str(uuid.uuid4()), created_event_id=None, contact_ciphertext=ciphertext, at=services.clock()
+    )
     outcome = await _charge(services.provider, order, command.payment_token)
     if outcome is OrderStatus.PAID:
         await _credit(services.partner, order)

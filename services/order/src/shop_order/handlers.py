@@ -149,11 +149,15 @@ async def _store_new_order(
     now: datetime,
 ) -> PlacedOrder:
     ciphertext = await contact_encryption.encrypt(command.contact, customer_id=command.customer_id)
-    order = Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext=ciphertext, at=now)
+    event_id = uuid.uuid4()
+    order = Order.place(
+        command, order_id=str(uuid.uuid4()), created_event_id=event_id, contact_ciphertext=ciphertext, at=now
+    )
     annotate_order(order.order_id)
     envelope = new_envelope(
         order_created(order, command.payment_token),
         correlation_id=correlation_id or order.order_id,
+        event_id=event_id,
         traceparent=current_traceparent(),
     )
     response = render(order)

@@ -34,7 +34,9 @@ def new_order(customer_id: str, at: datetime = T0) -> Order:
             "contact": {"phone": "+15555550100"},
         }
     )
-    return Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext="c2VhbGVk", at=at)
+    return Order.place(
+        command, order_id=str(uuid.uuid4()), created_event_id=uuid.uuid4(), contact_ciphertext="c2VhbGVk", at=at
+    )
 
 
 def created_event(order: Order) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,13 @@ def error_fields(body: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def placed(body: dict[str, Any]) -> Order:
-    return Order.place(PlaceOrder.model_validate(body), order_id="o-1", contact_ciphertext="c2VhbGVk", at=T0)
+    return Order.place(
+        PlaceOrder.model_validate(body),
+        order_id="o-1",
+        created_event_id=uuid.uuid4(),
+        contact_ciphertext="c2VhbGVk",
+        at=T0,
+    )
 
 
 def test_totals_are_computed_from_quantities_and_unit_prices(order_body: dict[str, Any]) -> None:

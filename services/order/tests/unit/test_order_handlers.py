@@ -69,6 +69,7 @@ async def test_place_order_stores_order_and_event_together_then_publishes(
     event = stored_event.data
     assert isinstance(event, OrderCreated)
     assert stored_event.metadata.correlation_id == order.order_id
+    assert order.created_event_id == stored_event.metadata.event_id  # the order keeps the id payment's derives from
     assert (event.order_id, event.customer_id, event.currency, event.total) == (
         order.order_id,
         "c-123",
@@ -222,4 +223,10 @@ def _order_stub() -> Order:
         "payment_token": "tok",
         "contact": {"email": "jane@example.com"},
     }
-    return Order.place(PlaceOrder.model_validate(body), order_id=str(uuid.uuid4()), contact_ciphertext="x", at=T0)
+    return Order.place(
+        PlaceOrder.model_validate(body),
+        order_id=str(uuid.uuid4()),
+        created_event_id=uuid.uuid4(),
+        contact_ciphertext="x",
+        at=T0,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -69,7 +70,13 @@ def test_any_valid_order_is_accepted_with_the_exact_total(
         for sku, quantity, price, form in generated
     ]
 
-    order = Order.place(PlaceOrder.model_validate(body(items, currency)), order_id="o", contact_ciphertext="x", at=T0)
+    order = Order.place(
+        PlaceOrder.model_validate(body(items, currency)),
+        order_id="o",
+        created_event_id=uuid.uuid4(),
+        contact_ciphertext="x",
+        at=T0,
+    )
 
     exact = sum((Decimal(quantity) * Decimal(price) / 100 for _, quantity, price, _ in generated), Decimal(0))
     assert order.total == exact.quantize(Decimal("0.01"))
@@ -116,7 +123,9 @@ def test_string_and_number_prices_give_the_same_totals(amount_cents: int, quanti
     totals = set()
     for form in ("string", "short string", "number"):
         command = PlaceOrder.model_validate(body([line(quantity, as_price(amount_cents, form))]))
-        totals.add(Order.place(command, order_id="o", contact_ciphertext="x", at=T0).total)
+        totals.add(
+            Order.place(command, order_id="o", created_event_id=uuid.uuid4(), contact_ciphertext="x", at=T0).total
+        )
 
     assert totals == {Decimal(amount_cents * quantity) / 100}
 

@@ -20,7 +20,13 @@ ORDER_ID = "3f0c2a4e-8b7d-4c1e-9a55-2d6f0e1b7c90"
 
 
 def test_order_item_round_trips_with_money_as_strings(order_body: dict[str, Any]) -> None:
-    order = Order.place(PlaceOrder.model_validate(order_body), order_id="o-1", contact_ciphertext="c2Vh", at=T0)
+    order = Order.place(
+        PlaceOrder.model_validate(order_body),
+        order_id="o-1",
+        created_event_id=uuid.uuid4(),
+        contact_ciphertext="c2Vh",
+        at=T0,
+    )
     order = order.record_payment_outcome(OrderStatus.PAID, T0)
 
     item = order_to_item(order)
@@ -40,9 +46,11 @@ def test_created_at_is_stored_fixed_width_in_utc_so_strings_sort_like_instants(o
     in_paris = datetime(2025, 11, 28, 10, 30, 0, 1, tzinfo=timezone(timedelta(hours=1)))  # T0 + 1 us
     command = PlaceOrder.model_validate(order_body)
     stored = [
-        order_to_item(Order.place(command, order_id=str(uuid.uuid4()), contact_ciphertext="x", at=at))["created_at"][
-            "S"
-        ]
+        order_to_item(
+            Order.place(
+                command, order_id=str(uuid.uuid4()), created_event_id=uuid.uuid4(), contact_ciphertext="x", at=at
+            )
+        )["created_at"]["S"]
         for at in (whole_second, later_by_half, in_paris)
     ]
 
@@ -52,7 +60,13 @@ def test_created_at_is_stored_fixed_width_in_utc_so_strings_sort_like_instants(o
 
 
 def test_index_key_and_cursor_round_trip(order_body: dict[str, Any]) -> None:
-    order = Order.place(PlaceOrder.model_validate(order_body), order_id=ORDER_ID, contact_ciphertext="x", at=T0)
+    order = Order.place(
+        PlaceOrder.model_validate(order_body),
+        order_id=ORDER_ID,
+        created_event_id=uuid.uuid4(),
+        contact_ciphertext="x",
+        at=T0,
+    )
     key = customer_index_key(order_to_item(order))
 
     cursor = encode_cursor(key)

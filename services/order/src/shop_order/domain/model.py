@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -61,9 +62,20 @@ class Order(_Frozen):
     updated_at: AwareDatetime
     status_history: tuple[StatusChange, ...]
     contact_ciphertext: str = Field(repr=False, description="The contact JSON encrypted with the contact key.")
+    # Payment's id for the order derives from this id (payment_id_for), so an operator goes from an order to its
+    # payment with one GetItem (shopctl order). None on orders stored before the order kept it.
+    created_event_id: uuid.UUID | None = Field(default=None, description="The id of the order.created event.")
 
     @classmethod
-    def place(cls, command: PlaceOrder, *, order_id: str, contact_ciphertext: str, at: datetime) -> Order:
+    def place(
+        cls,
+        command: PlaceOrder,
+        *,
+        order_id: str,
+        created_event_id: uuid.UUID | None,
+        contact_ciphertext: str,
+        at: datetime,
+    ) -> Order:
         """A new order awaiting payment, with every amount computed here from quantities and unit prices."""
         lines = tuple(
             OrderLine(
@@ -85,6 +97,7 @@ class Order(_Frozen):
             updated_at=at,
             status_history=(StatusChange(status=OrderStatus.PENDING_PAYMENT, at=at),),
             contact_ciphertext=contact_ciphertext,
+            created_event_id=created_event_id,
         )
 
     def assess_payment_outcome(self, outcome: OrderStatus) -> PaymentOutcomeAssessment:

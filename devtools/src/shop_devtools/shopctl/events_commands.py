@@ -57,9 +57,7 @@ def events_replay(
         window = replays.ReplayRequest(
             replays.parse_moment(start, now=now), min(replays.parse_moment(end, now=now), now), frozenset(types or [])
         )
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
-    except ShopctlError as error:
+    except (ValueError, ShopctlError) as error:  # a time that is none, a window backwards, an unknown type
         raise typer.BadParameter(str(error)) from error
     chosen = source or (ReplayFrom.LOG if target.local else ReplayFrom.ARCHIVE)
     try:

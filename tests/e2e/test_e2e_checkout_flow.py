@@ -7,7 +7,6 @@ EventBridge, SQS, the API destination and the Step Functions activity.
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import boto3
@@ -16,6 +15,7 @@ import pytest
 from shop_devtools.batch import execute
 from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import wait_until
+from shop_devtools.testing.fixtures import StartService, started_services
 from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.e2e
@@ -25,10 +25,8 @@ PHONE = "+15555550100"
 
 
 @pytest.fixture(scope="module")
-async def urls(start_service_process, service_ports: dict[str, int]) -> AsyncIterator[dict[str, str]]:
-    for name in SERVICES:
-        start_service_process(name)
-    yield {name: f"http://127.0.0.1:{service_ports[name]}" for name in SERVICES}
+def urls(start_service_process: StartService, service_ports: dict[str, int]) -> dict[str, str]:
+    return started_services(start_service_process, service_ports, SERVICES)
 
 
 def order_request(customer_id: str, token: str, unit_price: str, quantity: int = 1) -> dict[str, Any]:

@@ -7,13 +7,14 @@ shopctl then runs as an operator would, in its own process, against the module's
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import wait_until
+from shop_devtools.testing.fixtures import StartService, started_services
 from shop_devtools.testing.orders import one_line_order
 from shop_devtools.testing.shopctl import run_shopctl
 from shop_shared.topology import DeployedTopology
@@ -26,10 +27,8 @@ PHONE = "+15555550177"
 
 
 @pytest.fixture(scope="module")
-async def urls(start_service_process, service_ports: dict[str, int]) -> AsyncIterator[dict[str, str]]:
-    for name in SERVICES:
-        start_service_process(name)
-    yield {name: f"http://127.0.0.1:{service_ports[name]}" for name in SERVICES}
+def urls(start_service_process: StartService, service_ports: dict[str, int]) -> dict[str, str]:
+    return started_services(start_service_process, service_ports, SERVICES)
 
 
 async def declined_order(urls: dict[str, str], dev_issuer: DevIssuerClient, customer: str) -> str:

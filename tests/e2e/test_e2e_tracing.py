@@ -11,13 +11,14 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from shop_devtools.dev_issuer import DevIssuerClient, bearer
 from shop_devtools.testing.events import wait_until
+from shop_devtools.testing.fixtures import StartService, started_services
 from shop_devtools.testing.orders import one_line_order
 from shop_devtools.trace_view import Span, scan_directory
 
@@ -29,10 +30,8 @@ TRACED = {"order", "payment", "loyalty", "notifications"}
 
 
 @pytest.fixture(scope="module")
-async def urls(start_service_process, service_ports: dict[str, int]) -> AsyncIterator[dict[str, str]]:
-    for name in SERVICES:
-        start_service_process(name)
-    yield {name: f"http://127.0.0.1:{service_ports[name]}" for name in SERVICES}
+def urls(start_service_process: StartService, service_ports: dict[str, int]) -> dict[str, str]:
+    return started_services(start_service_process, service_ports, SERVICES)
 
 
 async def settled_order(urls: dict[str, str], client: httpx.AsyncClient, customer: str) -> str:

@@ -111,6 +111,13 @@ def traces_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service-traces")
 
 
+def started_services(start: StartService, ports: dict[str, int], names: list[str]) -> dict[str, str]:
+    """Start `names` in this order (reusing what runs already); their base URLs by name."""
+    for name in names:
+        start(name)
+    return {name: f"http://127.0.0.1:{ports[name]}" for name in names}
+
+
 @pytest.fixture(scope="module")
 def start_service_process(
     local_aws: LocalAws,

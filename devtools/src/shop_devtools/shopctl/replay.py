@@ -33,6 +33,7 @@ __all__ = [
     "ReplayRequest",
     "ReplaySource",
     "bus_event",
+    "count_by_type",
     "parse_moment",
     "plan_archive_replay",
     "replay_logged",

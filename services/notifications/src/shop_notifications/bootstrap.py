@@ -16,6 +16,7 @@ from shop_shared.messaging import SqsEventConsumer, service_consumer_options
 from shop_notifications.adapters.contact_decryption import KmsContactDecryptor
 from shop_notifications.adapters.contact_directory import DynamoDbContactDirectory
 from shop_notifications.adapters.destination_counts import DynamoDbDestinationCounter
+from shop_notifications.adapters.destination_key import read_destination_key
 from shop_notifications.adapters.email import SesEmailSender
 from shop_notifications.adapters.metrics import EmfDeliveryMetrics
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
@@ -48,6 +49,8 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
     sns = await open_sender_client(stack, session, "sns", send_timeout_seconds=settings.send_timeout_seconds)
     ses = await open_sender_client(stack, session, "ses", send_timeout_seconds=settings.send_timeout_seconds)
     sqs = await open_client(stack, session, "sqs", read_timeout=LONG_POLL_READ_TIMEOUT)
+    secretsmanager = await open_client(stack, session, "secretsmanager")
+    digest_key = await read_destination_key(secretsmanager, settings.destination_key_secret_id)
     queue_url = (await sqs.get_queue_url(QueueName=settings.events_queue))["QueueUrl"]
 
     deps = Dependencies(
@@ -56,7 +59,7 @@ async def bootstrap(settings: NotificationsSettings, stack: AsyncExitStack) -> N
         notifications=DynamoDbNotificationRepository(dynamodb, settings.table),
         senders={Channel.SMS: SnsSmsSender(sns), Channel.EMAIL: SesEmailSender(ses, settings.email_sender)},
         destinations=DynamoDbDestinationCounter(dynamodb, settings.destination_counts_table),
-        destination_cap=settings.destination_cap,
+        destination_cap=settings.destination_cap(digest_key),
         sending_lease=settings.sending_lease,
         send_timeout=settings.send_timeout,
         metrics=EmfDeliveryMetrics(),

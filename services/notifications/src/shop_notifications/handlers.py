@@ -18,7 +18,7 @@ from shop_shared.composition import Clock, utc_now
 from shop_shared.contracts import Channel, Contact, EventEnvelope, LoyaltyTierChanged, OrderCreated, PaymentFailed
 
 from shop_notifications.domain import templates
-from shop_notifications.domain.destination_cap import DestinationCap, destination_digest
+from shop_notifications.domain.destination_cap import DestinationCap
 from shop_notifications.domain.notification import ClaimOutcome, Notification, lease_outlives_send, new_notification
 from shop_notifications.domain.templates import DELIVERY_POLICIES, DeliveryPolicy, RenderedMessage, TemplateName
 from shop_notifications.exceptions import ContactNotFound, NotificationInProgress, ProviderUnreachable, SendRejected
@@ -32,7 +32,6 @@ from shop_notifications.ports import (
 )
 
 __all__ = [
-    "DEFAULT_DESTINATION_CAP",
     "Dependencies",
     "NoDeliveryMetrics",
     "deliver",
@@ -43,8 +42,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DESTINATION_CAP = DestinationCap(messages_per_hour=10)
-
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -53,7 +50,7 @@ class Dependencies:
     notifications: NotificationRepository
     senders: Mapping[Channel, MessageSender]
     destinations: DestinationCounter
-    destination_cap: DestinationCap = DEFAULT_DESTINATION_CAP
+    destination_cap: DestinationCap
     # At most half the queue's visibility timeout, so the first redelivery after a crash finds the claim stale;
     # at least the send timeout plus a margin, so a claim never goes stale while its holder may still send.
     sending_lease: timedelta = timedelta(seconds=30)
@@ -177,7 +174,7 @@ async def _within_destination_cap(
     cap = deps.destination_cap
     try:
         within = await deps.destinations.count(
-            destination_digest(contact), notification_id, cap.window_at(deps.clock()), limit=cap.messages_per_hour
+            cap.digest(contact), notification_id, cap.window_at(deps.clock()), limit=cap.messages_per_hour
         )
     except Exception as error:
         # Nothing was sent. Recorded FAILED, the redelivery takes it from here; left SENDING, the claim would

@@ -23,7 +23,10 @@ class NotificationsSettings(QueueConsumerSettings, AuthSettings):
     table: str = Field(description="Notification records: hash customer_id, range notification_id.")
     contacts_table: str = Field(description="Encrypted contact per customer: hash customer_id.")
     destination_counts_table: str = Field(
-        description="Messages per destination and hour: hash destination_window (a SHA-256 digest, never the address)."
+        description="Messages per destination and hour: hash destination_window (a keyed digest, never the address)."
+    )
+    destination_key_secret_id: str = Field(
+        description="Secrets Manager secret holding the HMAC key of the destination digests (read once at start)."
     )
     destination_cap_per_hour: int = Field(
         default=10,
@@ -62,9 +65,8 @@ class NotificationsSettings(QueueConsumerSettings, AuthSettings):
             )
         return self
 
-    @property
-    def destination_cap(self) -> DestinationCap:
-        return DestinationCap(messages_per_hour=self.destination_cap_per_hour)
+    def destination_cap(self, digest_key: bytes) -> DestinationCap:
+        return DestinationCap(messages_per_hour=self.destination_cap_per_hour, digest_key=digest_key)
 
     @property
     def send_timeout(self) -> timedelta:

@@ -19,6 +19,7 @@ from shop_notifications.adapters.contact_directory import DynamoDbContactDirecto
 from shop_notifications.adapters.destination_counts import DynamoDbDestinationCounter
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
+from shop_notifications.domain.destination_cap import DestinationCap
 from shop_notifications.domain.notification import NotificationStatus
 from shop_notifications.domain.templates import RenderedMessage
 from shop_notifications.exceptions import SendOutcomeUnknown
@@ -58,6 +59,7 @@ def dependencies(clients: dict[str, Any], topology: DeployedTopology, sender: An
         notifications=DynamoDbNotificationRepository(clients["dynamodb"], topology.name("notifications")),
         senders={Channel.SMS: sender},
         destinations=DynamoDbDestinationCounter(clients["dynamodb"], topology.name("notification-destination-counts")),
+        destination_cap=DestinationCap(10, b"the integration tests' destination digest key"),
         sending_lease=timedelta(seconds=30),
         send_timeout=timedelta(seconds=10),
     )

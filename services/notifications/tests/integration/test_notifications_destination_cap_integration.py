@@ -19,7 +19,7 @@ from shop_notifications.adapters.contact_directory import DynamoDbContactDirecto
 from shop_notifications.adapters.destination_counts import DynamoDbDestinationCounter, destination_window_key
 from shop_notifications.adapters.notification_repository import DynamoDbNotificationRepository
 from shop_notifications.adapters.sms import SnsSmsSender
-from shop_notifications.domain.destination_cap import DestinationCap, destination_digest
+from shop_notifications.domain.destination_cap import DestinationCap
 from shop_notifications.domain.notification import NotificationStatus
 from shop_notifications.handlers import Dependencies, handle_order_created
 from shop_shared.aws import from_item, to_item
@@ -28,7 +28,8 @@ from shop_shared.topology import DeployedTopology
 
 pytestmark = pytest.mark.integration
 
-HOUR = DestinationCap(2).window_at(datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
+CAP = DestinationCap(2, b"the integration tests' destination digest key")
+HOUR = CAP.window_at(datetime(2026, 1, 15, 9, 30, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -59,14 +60,14 @@ def a_phone() -> str:
 async def test_the_counter_counts_each_notification_once_up_to_the_limit(
     counter: DynamoDbDestinationCounter, clients: dict[str, Any], deployed_topology: DeployedTopology
 ) -> None:
-    destination = destination_digest(Contact(phone=a_phone()))
+    destination = CAP.digest(Contact(phone=a_phone()))
 
     answers = [await counter.count(destination, notification, HOUR, limit=2) for notification in ("a", "b", "a", "c")]
 
     assert answers == [True, True, True, False], "a again passes without a count; c finds the hour full"
     key = destination_window_key(destination, HOUR)
     assert await counted_ids(clients, deployed_topology, key) == {"a", "b"}
-    later = DestinationCap(2).window_at(HOUR.end)
+    later = CAP.window_at(HOUR.end)
     assert await counter.count(destination, "c", later, limit=2), "the next hour starts from zero"
     described = await clients["dynamodb"].describe_time_to_live(
         TableName=deployed_topology.name("notification-destination-counts")
@@ -75,7 +76,7 @@ async def test_the_counter_counts_each_notification_once_up_to_the_limit(
 
 
 async def test_concurrent_deliveries_never_pass_more_than_the_limit(counter: DynamoDbDestinationCounter) -> None:
-    destination = destination_digest(Contact(phone=a_phone()))
+    destination = CAP.digest(Contact(phone=a_phone()))
 
     answers = await asyncio.gather(*(counter.count(destination, f"n-{index}", HOUR, limit=4) for index in range(12)))
 
@@ -89,7 +90,7 @@ def dependencies(clients: dict[str, Any], topology: DeployedTopology, cap: int) 
         notifications=DynamoDbNotificationRepository(clients["dynamodb"], topology.name("notifications")),
         senders={Channel.SMS: SnsSmsSender(clients["sns"])},
         destinations=DynamoDbDestinationCounter(clients["dynamodb"], topology.name("notification-destination-counts")),
-        destination_cap=DestinationCap(cap),
+        destination_cap=DestinationCap(cap, CAP.digest_key),
     )
 
 
@@ -130,7 +131,9 @@ async def test_messages_to_one_phone_stop_at_the_cap_and_the_rest_are_suppressed
     assert statuses == [NotificationStatus.SENT, NotificationStatus.SENT, NotificationStatus.SUPPRESSED]
     [suppressed] = await deps.notifications.list_for_customer(orders[2][0])
     assert suppressed.error is not None and suppressed.error.startswith("destination_cap")
-    key = destination_window_key(destination_digest(Contact(phone=phone)), deps.destination_cap.window_at(deps.clock()))
+    key = destination_window_key(
+        deps.destination_cap.digest(Contact(phone=phone)), deps.destination_cap.window_at(deps.clock())
+    )
     assert len(await counted_ids(clients, deployed_topology, key)) == 2
 
 
@@ -144,5 +147,5 @@ async def test_the_counts_never_hold_the_destination(
 
     items = await clients["dynamodb"].scan(TableName=deployed_topology.name("notification-destination-counts"))
     stored = repr([from_item(item) for item in items["Items"]])
-    assert destination_digest(Contact(phone=phone)) in stored
+    assert deps.destination_cap.digest(Contact(phone=phone)) in stored
     assert phone.removeprefix("+") not in stored

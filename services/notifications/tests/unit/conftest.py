@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
+from shop_notifications.domain.destination_cap import DestinationCap
 from shop_notifications.domain.notification import ClaimOutcome, Notification, NotificationStatus, claim_outcome
 from shop_notifications.domain.templates import DeliveryPolicy, RenderedMessage, TemplateName
 from shop_notifications.exceptions import ContactUnreadable, SendRejected
@@ -27,6 +28,7 @@ from shop_shared.contracts import (
 )
 
 FAKE_CIPHERTEXT_PREFIX = "fake-kms:"
+DIGEST_KEY = b"a test key of the destination digests"  # 36 bytes
 
 
 def fake_encrypt(contact: dict[str, str], customer_id: str) -> str:
@@ -246,6 +248,7 @@ def harness() -> Harness:
         notifications=notifications,
         senders={Channel.SMS: sms, Channel.EMAIL: email},
         destinations=destinations,
+        destination_cap=DestinationCap(messages_per_hour=10, digest_key=DIGEST_KEY),
         sending_lease=timedelta(seconds=30),
         send_timeout=timedelta(seconds=10),
         metrics=metrics,

@@ -29,6 +29,7 @@ SETTINGS = NotificationsSettings(
     table="notifications",
     contacts_table="contacts",
     destination_counts_table="destination-counts",
+    destination_key_secret_id="destination-key",
     contact_key_id="alias/contacts",
     email_sender="no-reply@shop.example",
     shutdown_grace_seconds=1,

@@ -5,29 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from shop_notifications.domain.destination_cap import (
-    DestinationCap,
-    destination_digest,
-    normalized_destination,
-)
+from shop_notifications.domain.destination_cap import DestinationCap, normalized_destination
 from shop_notifications.domain.notification import ClaimOutcome, NotificationStatus, claim_outcome, new_notification
 from shop_notifications.domain.templates import DeliveryPolicy, TemplateName, order_confirmed
 from shop_notifications.exceptions import SendRejected
-from shop_notifications.handlers import DEFAULT_DESTINATION_CAP, handle_order_created, handle_payment_failed
+from shop_notifications.handlers import handle_order_created, handle_payment_failed
 from shop_shared.contracts import (
     Contact,
 )
 
+DIGEST_KEY = b"the unit tests' destination digest key"
 PHONE = {"phone": "+15555550100"}
+CAP = DestinationCap(10, DIGEST_KEY)
 
 
 def capped(harness: Any, messages_per_hour: int) -> Any:
-    harness.deps = dataclasses.replace(harness.deps, destination_cap=DestinationCap(messages_per_hour))
+    harness.deps = dataclasses.replace(harness.deps, destination_cap=DestinationCap(messages_per_hour, DIGEST_KEY))
     return harness
 
 
@@ -46,21 +45,23 @@ def test_variants_of_one_mailbox_have_one_digest() -> None:
     variants = ["jane@example.com", "Jane@Example.COM", "jane+shop@example.com", "JANE+x+y@example.com"]
 
     assert {normalized_destination(Contact(email=email)) for email in variants} == {"jane@example.com"}
-    assert len({destination_digest(Contact(email=email)) for email in variants}) == 1
-    assert destination_digest(Contact(email="john@example.com")) != destination_digest(Contact(email=variants[0]))
+    assert len({CAP.digest(Contact(email=email)) for email in variants}) == 1
+    assert CAP.digest(Contact(email="john@example.com")) != CAP.digest(Contact(email=variants[0]))
 
 
-def test_the_digest_is_sha256_of_channel_and_destination_never_the_address() -> None:
+def test_the_digest_is_keyed_so_trying_every_number_does_not_reverse_it() -> None:
     contact = Contact(phone="+15555550100")
-    digest = destination_digest(contact)
+    digest = CAP.digest(contact)
 
-    assert digest == hashlib.sha256(b"sms:+15555550100").hexdigest()
+    assert digest == hmac.new(DIGEST_KEY, b"sms:+15555550100", hashlib.sha256).hexdigest()
+    assert digest != hashlib.sha256(b"sms:+15555550100").hexdigest()  # what anyone could compute without the key
     assert "5555550100" not in digest
-    assert destination_digest(Contact(phone="+15555550101")) != digest
+    assert CAP.digest(Contact(phone="+15555550101")) != digest
+    assert DestinationCap(10, b"another key of the destination digests").digest(contact) != digest
 
 
 def test_windows_are_clock_hours() -> None:
-    cap = DestinationCap(5)
+    cap = DestinationCap(5, DIGEST_KEY)
     window = cap.window_at(datetime(2026, 1, 15, 9, 59, 59, tzinfo=UTC))
 
     assert (window.start, window.end) == (datetime(2026, 1, 15, 9, tzinfo=UTC), datetime(2026, 1, 15, 10, tzinfo=UTC))
@@ -68,10 +69,11 @@ def test_windows_are_clock_hours() -> None:
     assert cap.window_at(datetime(2026, 1, 15, 10, tzinfo=UTC)).start == window.end
 
 
-def test_a_cap_of_nothing_is_refused_and_the_default_is_ten() -> None:
+def test_a_cap_of_nothing_or_a_short_key_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        DestinationCap(0)
-    assert DEFAULT_DESTINATION_CAP.messages_per_hour == 10
+        DestinationCap(0, DIGEST_KEY)
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        DestinationCap(10, b"short")
 
 
 def test_a_suppressed_record_is_settled_for_every_later_delivery() -> None:

@@ -53,10 +53,10 @@ def test_a_lease_shorter_than_the_send_fails_at_startup(
 def test_the_destination_cap_defaults_to_ten_an_hour(
     topology_environment: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert NotificationsSettings().destination_cap.messages_per_hour == 10  # type: ignore[call-arg]
+    assert NotificationsSettings().destination_cap(b"k" * 32).messages_per_hour == 10  # type: ignore[call-arg]
 
     monkeypatch.setenv("NOTIFICATIONS_DESTINATION_CAP_PER_HOUR", "3")
-    assert NotificationsSettings().destination_cap.messages_per_hour == 3  # type: ignore[call-arg]
+    assert NotificationsSettings().destination_cap(b"k" * 32).messages_per_hour == 3  # type: ignore[call-arg]
 
     monkeypatch.setenv("NOTIFICATIONS_DESTINATION_CAP_PER_HOUR", "0")
     with pytest.raises(ValidationError, match="destination_cap_per_hour"):

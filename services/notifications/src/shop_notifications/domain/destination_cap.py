@@ -1,20 +1,23 @@
 """The cap on messages to one destination (a phone number or an e-mail address) per hour, across all customers.
 
 It bounds what one number or mailbox can cost the shop, or receive, in an hour, however many customers name it.
-Destinations are counted under a one-way digest of their normalized form, never the address itself. Windows are
-whole clock hours (UTC), the same for every notifications task, so the tasks share one counter per window.
+Destinations are counted under a keyed digest of their normalized form (HMAC-SHA-256), never the address itself:
+a plain hash of a phone number is reversed by trying every number, a keyed one needs the key, which only the
+notifications service reads (a Secrets Manager secret). Windows are whole clock hours (UTC), the same for every
+notifications task, so the tasks share one counter per window.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import hmac
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shop_shared.clock_windows import ClockWindow, clock_window_at
 from shop_shared.contracts import Contact
 
-__all__ = ["CAP_WINDOW", "DestinationCap", "destination_digest", "normalized_destination"]
+__all__ = ["CAP_WINDOW", "DestinationCap", "normalized_destination"]
 
 CAP_WINDOW = timedelta(hours=1)
 
@@ -31,18 +34,24 @@ def normalized_destination(contact: Contact) -> str:
     return f"{local.partition('+')[0]}@{domain}".lower()
 
 
-def destination_digest(contact: Contact) -> str:
-    """SHA-256 of the channel and the normalized destination, in hex: what the counter is keyed by."""
-    return hashlib.sha256(f"{contact.channel}:{normalized_destination(contact)}".encode()).hexdigest()
+MIN_DIGEST_KEY_BYTES = 32  # an HMAC-SHA-256 key of at least the hash's size
 
 
 @dataclass(frozen=True)
 class DestinationCap:
     messages_per_hour: int
+    digest_key: bytes = field(repr=False)
 
     def __post_init__(self) -> None:
         if self.messages_per_hour < 1:
             raise ValueError("the destination cap allows at least 1 message per hour")
+        if len(self.digest_key) < MIN_DIGEST_KEY_BYTES:
+            raise ValueError(f"the destination digest key needs at least {MIN_DIGEST_KEY_BYTES} bytes")
+
+    def digest(self, contact: Contact) -> str:
+        """HMAC-SHA-256 of the channel and the normalized destination, in hex: what the counter is keyed by."""
+        message = f"{contact.channel}:{normalized_destination(contact)}".encode()
+        return hmac.new(self.digest_key, message, hashlib.sha256).hexdigest()
 
     def window_at(self, at: datetime) -> ClockWindow:
         return clock_window_at(at, CAP_WINDOW)

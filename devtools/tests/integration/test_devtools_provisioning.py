@@ -91,3 +91,16 @@ def test_a_changed_schedule_is_updated_in_place(local_aws: LocalAws) -> None:
     assert report.updated == ["schedule:loyalty-tiers-monthly"]
     stored = boto3.client("scheduler").get_schedule(Name=f"{prefix}loyalty-tiers-monthly")
     assert stored["ScheduleExpression"] == "cron(0 3 ? * MON *)"
+
+
+def test_the_event_log_is_local_and_can_be_left_out(deployed_topology: DeployedTopology, local_aws: LocalAws) -> None:
+    events = boto3.client("events")
+    logged = events.describe_rule(Name=deployed_topology.name("event-log"), EventBusName=deployed_topology.bus_name)
+    assert json.loads(logged["EventPattern"]) == {"source": [{"prefix": "shop."}]}
+    [target] = events.list_targets_by_rule(Rule=logged["Name"], EventBusName=deployed_topology.bus_name)["Targets"]
+    assert target["Arn"].endswith(f":log-group:{deployed_topology.name('event-log')}")
+
+    prefix = f"nolog{uuid.uuid4().hex[:6]}-"
+    bare, _ = provision(load_topology(), prefix, {"payment": "http://127.0.0.1:1111"}, event_log=False)
+    rules = events.list_rules(EventBusName=bare.bus_name)["Rules"]
+    assert {rule["Name"] for rule in rules} == {bare.name(key) for key in bare.topology.rules}

@@ -72,10 +72,18 @@ class ProvisioningClients:
 
 
 def provision(
-    topology: Topology, prefix: str, service_urls: dict[str, str], session: boto3.Session | None = None
+    topology: Topology,
+    prefix: str,
+    service_urls: dict[str, str],
+    session: boto3.Session | None = None,
+    *,
+    event_log: bool = True,
 ) -> tuple[DeployedTopology, ProvisioningReport]:
     """Apply `topology` with names `<prefix><key>`; `service_urls` maps a service to its base URL
-    (the API destination endpoints). Endpoints come from the standard AWS_ENDPOINT_URL* variables."""
+    (the API destination endpoints). Endpoints come from the standard AWS_ENDPOINT_URL* variables.
+
+    `event_log=False` leaves out the local runtime's event log: it about doubles LocalStack's CPU per published
+    event, so the benchmarks and the soak, which measure the system as it runs on AWS, go without it."""
     client = ProvisioningClients.of(session or boto3.Session())
     report = ProvisioningReport()
     deployed = DeployedTopology(topology, prefix, arns={})
@@ -153,11 +161,12 @@ def provision(
         )
 
     # Local only, not in the topology: on AWS the bus's archive is the replay source (see provisioning/logs.py).
-    record(
-        "event_log",
-        EVENT_LOG,
-        ensure_event_log(client.events, client.logs, deployed.bus_name, deployed.name(EVENT_LOG)),
-    )
+    if event_log:
+        record(
+            "event_log",
+            EVENT_LOG,
+            ensure_event_log(client.events, client.logs, deployed.bus_name, deployed.name(EVENT_LOG)),
+        )
 
     arns: dict[str, str] = {}
     for key in topology.activities:

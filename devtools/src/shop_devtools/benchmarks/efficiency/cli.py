@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             session = boto3.Session()
             ports = {name: free_port() for name in [*SERVICES, *SIMULATORS]}
             urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-            deployed, _ = provision(load_topology(), f"eff-{uuid.uuid4().hex[:6]}-", urls, session=session)
+            # As deployed on AWS: without the local runtime's event log (it doubles LocalStack's CPU per event).
+            deployed, _ = provision(
+                load_topology(), f"eff-{uuid.uuid4().hex[:6]}-", urls, session=session, event_log=False
+            )
             stage = Stage(local.runtime, deployed, ports, local.work_dir)
             stage.tokens()  # the dev issuer first: order, loyalty and notifications trust it from their start
             text = _run(args, stage, session)

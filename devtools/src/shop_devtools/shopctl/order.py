@@ -19,6 +19,8 @@ from .exceptions import OrderNotFound
 from .names import ShopNames
 from .order_facts import (
     LedgerFacts,
+    NotificationFacts,
+    OrderFacts,
     OrderStory,
     PaymentFacts,
     TimelineEntry,
@@ -51,25 +53,29 @@ def collect_story(source: OrderSource, names: ShopNames, order_id: str) -> Order
     created_id, kept_by = order.created_event_id, "the order"
     if created_id is None:
         created_id, kept_by = _credited_event_id(ledger_records), "loyalty's ledger (the order predates keeping it)"
-    payment, lookup = _find_payment(source, names, order_id, created_id, kept_by)
-    event_ids = _event_ids(created_id)
+    payment_id = payment_id_for(uuid.UUID(created_id)) if created_id is not None else None
+    payment, lookup = _find_payment(source, names, order_id, created_id, payment_id, kept_by)
+    # The ids of the order's events that notifications answer: order.created, the payment's outcome and refund.
+    event_ids = (
+        [str(created_id), str(outcome_event_id(payment_id)), str(refund_event_id(payment_id))] if payment_id else []
+    )
     notifications = [
         notification_facts(raw)
         for raw in source.order_notifications(names.notifications_table(), order.customer_id, event_ids=event_ids)
     ]
     notifications.sort(key=lambda note: note.created_at or _EARLIEST)  # the Query returns them by event id
+    loyalty = [ledger_facts(raw) for raw in ledger_records]
     trace_id = payment.trace_id if payment else None
-    story = OrderStory(
+    return OrderStory(
         order=order,
         payment=payment,
         payment_lookup=lookup,
-        loyalty=[ledger_facts(raw) for raw in ledger_records],
+        loyalty=loyalty,
         notifications=notifications,
         trace_id=trace_id,
         trace_hint=f"make -s trace ORDER={order_id}" if trace_id else None,
+        timeline=timeline(order, payment, loyalty, notifications),
     )
-    story.timeline = timeline(story)
-    return story
 
 
 def _credited_event_id(ledger_records: list[dict[str, Any]]) -> str | None:
@@ -80,23 +86,19 @@ def _credited_event_id(ledger_records: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _event_ids(created_id: str | None) -> list[str]:
-    """The ids of the order's events that notifications answer: order.created, the payment's outcome and refund."""
-    if created_id is None:
-        return []
-    payment_id = payment_id_for(uuid.UUID(created_id))
-    return [created_id, str(outcome_event_id(payment_id)), str(refund_event_id(payment_id))]
-
-
 def _find_payment(
-    source: OrderSource, names: ShopNames, order_id: str, created_id: str | None, kept_by: str
+    source: OrderSource,
+    names: ShopNames,
+    order_id: str,
+    created_id: str | None,
+    payment_id: str | None,
+    kept_by: str,
 ) -> tuple[PaymentFacts | None, str]:
-    if created_id is None:
+    if payment_id is None:
         return None, (
             "not found: payment ids derive from the order.created event id, which neither the order (stored before "
             "it kept it) nor loyalty's ledger has; shopctl never scans the payments table"
         )
-    payment_id = payment_id_for(uuid.UUID(created_id))
     raw = source.payment_record(names.payments_table(), payment_id)
     if raw is None:
         return None, f"no payment {payment_id} yet (its id derives from the order.created event id kept by {kept_by})"
@@ -105,18 +107,22 @@ def _find_payment(
     return payment_facts(raw), f"found by the order.created event id {created_id}, kept by {kept_by}"
 
 
-def timeline(story: OrderStory) -> list[TimelineEntry]:
+def timeline(
+    order: OrderFacts,
+    payment: PaymentFacts | None,
+    loyalty: list[LedgerFacts],
+    notifications: list[NotificationFacts],
+) -> list[TimelineEntry]:
     """Every dated fact of the story, oldest first (facts of one instant keep the order they are listed in)."""
-    order, payment = story.order, story.payment
     entries: list[TimelineEntry] = []
     for index, change in enumerate(order.status_history):
         what = "placed" if index == 0 else "payment outcome recorded"
         entries.append(TimelineEntry(change.at, "order", what, f"status {change.status}"))
     if payment is not None:
         entries += _payment_entries(payment)
-    for entry in story.loyalty:
+    for entry in loyalty:
         entries.append(TimelineEntry(entry.at, "loyalty", *_ledger_text(entry)))
-    for note in story.notifications:
+    for note in notifications:
         at = note.sent_at or note.failed_at or note.created_at
         detail = f"{note.channel}, for {note.event_type}, attempt(s) {note.attempts}"
         entries.append(TimelineEntry(at, "notifications", f"{note.template} {note.status}", detail))

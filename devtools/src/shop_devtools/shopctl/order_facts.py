@@ -5,7 +5,7 @@ Each reader keeps only what an operator may see: never a payment token, a contac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +89,7 @@ class TimelineEntry:
     detail: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrderStory:
     order: OrderFacts
     payment: PaymentFacts | None
@@ -98,7 +98,7 @@ class OrderStory:
     notifications: list[NotificationFacts]
     trace_id: str | None
     trace_hint: str | None
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline: list[TimelineEntry]  # every dated fact above, oldest first
 
     def as_json(self) -> dict[str, Any]:
         return {key: _jsonable(value) for key, value in asdict(self).items()}
